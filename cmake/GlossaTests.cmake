@@ -1,0 +1,22 @@
+# glossa_add_qtests(DIR <dir> LIBS <libs...>)
+# Every test_*.cpp in DIR becomes one Qt Test executable registered with CTest. A file's labels
+# come from a line `// ctest-labels: unit data` (default: unit); `gui` tests run offscreen.
+function(glossa_add_qtests)
+  cmake_parse_arguments(ARG "" "DIR" "LIBS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${ARG_DIR}/test_*.cpp)
+  foreach(source ${sources})
+    get_filename_component(name ${source} NAME_WE)
+    add_executable(${name} ${source})
+    target_link_libraries(${name} PRIVATE glossa_test_support ${ARG_LIBS})
+    set_target_properties(${name} PROPERTIES AUTOMOC ON)
+    file(STRINGS ${source} label_line REGEX "^// ctest-labels:" LIMIT_COUNT 1)
+    set(labels unit)
+    if(label_line)
+      string(REGEX REPLACE "^// ctest-labels:[ ]*" "" labels "${label_line}")
+      string(REPLACE " " ";" labels "${labels}")
+    endif()
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 900
+      ENVIRONMENT "QT_QPA_PLATFORM=offscreen;GLOSSA_SHARED_DATA=${GLOSSA_SHARED_DATA};GLOSSA_PYTHON=${GLOSSA_PYTHON}")
+  endforeach()
+endfunction()

@@ -1,0 +1,31 @@
+// ctest-labels: gui
+#include <QtTest>
+
+#include "app/demo_project.h"
+#include "app/main_window.h"
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void showsProjectNameAndEveryPage() {
+    glossa::MainWindow window(QStringLiteral("Korean EEVE"));
+    window.show();
+    QVERIFY(window.windowTitle().contains(QStringLiteral("Korean EEVE")));
+    const QStringList expected{"Corpus", "Tokenizer", "Vocabulary", "Model",
+                               "Stages", "Runs",      "Benchmarks"};
+    QCOMPARE(window.pageTitles(), expected);
+    window.showPage(4);
+    QCOMPARE(window.currentPage(), 4);
+  }
+
+  void demoProjectWritesItsOwnCorpus() {
+    QTemporaryDir home;
+    const glossa::DemoProject demo = glossa::ensureDemoProject(home.path());
+    QFile corpus(demo.corpus);
+    QVERIFY(corpus.open(QIODevice::ReadOnly));
+    QVERIFY(corpus.readAll().contains("한국어"));
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,66 @@
+#include "support/test_support.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QProcessEnvironment>
+
+namespace glossa::test {
+
+namespace {
+QString fromEnvOr(const char* name, const char* fallback) {
+  const QString value = qEnvironmentVariable(name);
+  return value.isEmpty() ? QString::fromUtf8(fallback) : value;
+}
+}  // namespace
+
+QString sharedData() {
+  const QString dir = fromEnvOr("GLOSSA_SHARED_DATA", GLOSSA_DEFAULT_SHARED_DATA);
+  if (dir.isEmpty() || !QFileInfo(dir).isDir()) return {};
+  return QDir(dir).absolutePath();
+}
+
+QString sharedFile(const QString& relative) {
+  const QString dir = sharedData();
+  if (dir.isEmpty()) return {};
+  const QString path = QDir(dir).filePath(relative);
+  return QFileInfo::exists(path) ? path : QString();
+}
+
+QString python() {
+  const QString path = fromEnvOr("GLOSSA_PYTHON", GLOSSA_DEFAULT_PYTHON);
+  if (path.isEmpty() || !QFileInfo(path).isExecutable()) return {};
+  return path;
+}
+
+QString pythonScript(const QString& name) {
+  return QDir(QStringLiteral(GLOSSA_TEST_PYTHON_DIR)).filePath(name);
+}
+
+QString program(const QString& name) {
+  return QDir(QStringLiteral(GLOSSA_BIN_DIR)).filePath(name);
+}
+
+ProcessResult run(const QString& program, const QStringList& args, int timeout_ms,
+                  const QByteArray& stdin_data) {
+  ProcessResult result;
+  QProcess process;
+  process.start(program, args);
+  if (!process.waitForStarted(30000)) {
+    result.err = QStringLiteral("could not start %1: %2").arg(program, process.errorString()).toUtf8();
+    return result;
+  }
+  if (!stdin_data.isEmpty()) process.write(stdin_data);
+  process.closeWriteChannel();
+  result.finished = process.waitForFinished(timeout_ms);
+  if (!result.finished) {
+    process.kill();
+    process.waitForFinished(5000);
+  }
+  result.exit_code = process.exitCode();
+  result.out = process.readAllStandardOutput();
+  result.err = process.readAllStandardError();
+  return result;
+}
+
+}  // namespace glossa::test
