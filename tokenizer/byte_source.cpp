@@ -182,15 +182,18 @@ class ZstdSource final : public ByteSource {
     ZSTD_outBuffer output{out, capacity, 0};
     while (output.pos == 0 && capacity > 0) {
       if (input_.pos == input_.size && !at_eof_) refill();
-      const bool no_input = input_.pos == input_.size;
-      // With no input left, one more call flushes what the decoder still holds.
+      const size_t input_before = input_.pos;
+      // With no input left, a call still flushes what the decoder holds.
       const size_t ret = ZSTD_decompressStream(ds_, &output, &input_);
       consumed_ = disk_read_ - (input_.size - input_.pos);
       if (ZSTD_isError(ret))
         fail(path_, "corrupt zstd data at compressed byte " + std::to_string(consumed_) + " (" +
                         ZSTD_getErrorName(ret) + "); the file is damaged");
-      frame_open_ = ret != 0;
-      if (no_input && output.pos == 0) {
+      // 0 = a frame is complete and flushed. A call that moves nothing (after the last frame)
+      // returns the header size of a next frame instead: it says nothing about truncation.
+      const bool progressed = input_.pos != input_before || output.pos > 0;
+      if (progressed) frame_open_ = ret != 0;
+      if (!progressed && input_.pos == input_.size && at_eof_) {
         if (frame_open_)
           fail(path_, "truncated zstd stream at compressed byte " + std::to_string(disk_read_) +
                           ": the file ends inside a zstd frame; it is incomplete "
