@@ -27,12 +27,13 @@ Cut whole_line(const char* data, size_t nl, bool has_newline) {
   return cut;
 }
 
-// A prefix of a line longer than `limit`: no cut character, no trailing '\r' (it may belong to
-// a "\r\n" that the next segment ends with).
+// A prefix of a line longer than `limit` (>= 4, so it holds a whole character) that cuts no
+// character. A '\r' at its end is held back, as it may begin the "\r\n" ending the line, unless
+// it is all there is (then the next byte is in the window searched and known not to be '\n').
 Cut partial_line(const char* data, size_t limit) {
   size_t size = utf8::complete_prefix(std::string_view(data, limit));
-  if (size > 0 && data[size - 1] == '\r') --size;
-  if (size == 0) size = limit;  // only with a tiny limit: never hand out nothing
+  if (size == 0) size = limit;  // defensive: never hand out nothing
+  if (size > 1 && data[size - 1] == '\r') --size;
   return Cut{size, size, false};
 }
 }  // namespace

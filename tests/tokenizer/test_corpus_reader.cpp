@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
+#include <random>
 
 #include "support/test_support.h"
 #include "tokenizer/corpus_reader.h"
@@ -293,6 +294,69 @@ class TestCorpusReader : public QObject {
     // Bounded memory: ~2 x max_document_bytes + the 1 MiB buffer, far below the line's 40 MB.
     const uint64_t grown = peak_rss() - rss_before;
     QVERIFY2(grown < (uint64_t(12) << 20), qPrintable(QString::number(grown)));
+  }
+
+  // Random lines (1- to 4-byte characters, invalid bytes, CR, blank lines) at limits down to
+  // the minimum: every piece fits and is valid UTF-8, and the pieces of each document joined
+  // give the document as an independent line split + repair gives it.
+  void piecesAtAnyLimitJoinToTheRepairedDocuments() {
+    QTemporaryDir dir;
+    std::mt19937 rng(5);
+    const char* atoms[] = {"a",    " ",        "\xC3\xA9", "\xED\x95\x9C", "\xF0\x9F\x98\x80",
+                           "\xFF", "\xE2\x82", "\x80",     "\r",           "\n",
+                           "\n",   "\n \n"};
+    for (int round = 0; round < 40; ++round) {
+      std::string content;
+      const int n = 200 + int(rng() % 3000);
+      for (int i = 0; i < n; ++i) content += atoms[rng() % std::size(atoms)];
+      const std::string path = write(dir, QString("f%1.txt").arg(round), content);
+      for (const bool paragraphs : {false, true}) {
+        // Reference: split at '\n', drop a '\r' before it, repair; paragraphs join non-blank runs.
+        std::vector<std::string> expected;
+        std::string paragraph;
+        bool in_paragraph = false;
+        size_t start = 0;
+        while (start <= content.size()) {
+          size_t end = content.find('\n', start);
+          const bool last = end == std::string::npos;
+          if (last) end = content.size();
+          std::string line = content.substr(start, end - start);
+          start = end + 1;
+          if (last && line.empty()) break;
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          line = glossa::utf8::repaired(line);
+          if (!paragraphs) {
+            if (!line.empty()) expected.push_back(line);
+          } else if (line.find_first_not_of(" \t") == std::string::npos) {
+            if (in_paragraph) expected.push_back(paragraph);
+            in_paragraph = false;
+          } else {
+            paragraph = in_paragraph ? paragraph + "\n" + line : line;
+            in_paragraph = true;
+          }
+          if (last) break;
+        }
+        if (in_paragraph) expected.push_back(paragraph);
+        for (const size_t max : {size_t(16), size_t(17), size_t(19), size_t(64), size_t(1000)}) {
+          CorpusReaderOptions options;
+          options.format = paragraphs ? CorpusFormat::kParagraphs : CorpusFormat::kText;
+          options.max_document_bytes = max;
+          const auto r = read_all(path, options);
+          std::vector<std::string> joined;
+          uint64_t last_start = UINT64_MAX;
+          for (const auto& d : r.docs) {
+            QVERIFY(d.text.size() <= max && !d.text.empty());
+            QVERIFY(glossa::utf8::is_valid(d.text));
+            if (d.byte_offset == last_start)
+              joined.back() += d.text;
+            else
+              joined.push_back(d.text);
+            last_start = d.byte_offset;
+          }
+          QCOMPARE(joined, expected);
+        }
+      }
+    }
   }
 
   void jsonlSkipsAndReportsBadLines() {
