@@ -1,6 +1,7 @@
 #include "tokenizer/corpus_reader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/byte_source.h"
