@@ -9,6 +9,7 @@
 #include "tokenizer/model_merge.h"
 #include "tokenizer/sp_model.h"
 #include "tokenizer/sp_processor.h"
+#include "tokenizer/tokenizer_trainer.h"
 #include "tokenizer_test_samples.h"
 
 using glossa::HfTokenizerOptions;
@@ -121,6 +122,53 @@ class TestHfTokenizerFiles : public QObject {
     }
     QCOMPARE(p.slow_mismatches, 0);
     QVERIFY2(p.fast_mismatches == 0, qPrintable(p.first_fast_mismatch));
+  }
+
+  // Pieces appended with equal score 0 tie in SentencePiece's BPE (it takes the leftmost best
+  // pair) but get distinct merge ranks in the BPE that transformers converts for the fast
+  // tokenizer (sorted by score, then by the lengths of the two halves). Measured on a 4,000-piece
+  // Korean BPE trained from NSMC, merged into Llama 2 (3,684 new pieces): with "zero" the fast
+  // tokenizer splits 88 of 1,000 held-out reviews differently (e.g. "점대|의" vs "점|대의"),
+  // German lines not at all; "below-base" (distinct scores under every base score) removes every
+  // difference, and so does "keep" here (the trained BPE's own scores are distinct too). The
+  // slow tokenizer runs SentencePiece itself and always agrees.
+  void mergedKoreanModelTieBehaviourInTransformers() {
+    GLOSSA_REQUIRE_SHARED(llama, "tokenizers/llama2/tokenizer.model");
+    GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
+    GLOSSA_REQUIRE_SHARED(plays, "german/gerdracor_plays.jsonl");
+    GLOSSA_REQUIRE_PYTHON(py);
+    QTemporaryDir dir;
+    glossa::VectorSource corpus(glossa::test::nsmcReviews(nsmc, 20000));
+    glossa::TokenizerTrainerConfig config;
+    config.vocab_size = 4000;
+    const auto korean = glossa::train_tokenizer(corpus, config, dir.filePath("ko").toStdString(),
+                                                glossa::JobControl());
+    const SpModel base = SpModel::load(llama.toStdString());
+    const std::vector<std::string> reviews = glossa::test::nsmcReviews(nsmc, 1000, 30000);
+    const std::vector<std::string> german = glossa::test::gerdracorLines(plays, 300);
+    for (const char* policy : {"zero", "below-base", "keep"}) {
+      glossa::MergeReport report;
+      const SpModel merged =
+          glossa::merge_models(base, korean.model, {glossa::parse_score_policy(policy)}, &report);
+      QVERIFY(report.appended > 3000);
+      const Parity ko = compareWithTransformers(py, merged, reviews);
+      const Parity de = compareWithTransformers(py, merged, german);
+      qInfo(
+          "policy %s: %d pieces appended; slow tokenizer differs on %d/%d Korean and %d/%d "
+          "German lines, fast tokenizer on %d Korean (first: %s) and %d German",
+          policy, report.appended, ko.slow_mismatches, ko.lines, de.slow_mismatches, de.lines,
+          ko.fast_mismatches, qPrintable(ko.first_fast_mismatch), de.fast_mismatches);
+      QCOMPARE(ko.lines, 1000);
+      QCOMPARE(de.lines, 300);
+      QCOMPARE(ko.slow_mismatches, 0);
+      QCOMPARE(de.slow_mismatches, 0);
+      QCOMPARE(de.fast_mismatches, 0);  // the new pieces are Korean: German text never ties
+      if (std::string(policy) == "zero") {
+        QVERIFY2(ko.fast_mismatches > 0, "ties no longer diverge: update docs/tokenizer-files.md");
+      } else {
+        QCOMPARE(ko.fast_mismatches, 0);
+      }
+    }
   }
 
   void padTokenAndMaxLengthReachTransformers() {
