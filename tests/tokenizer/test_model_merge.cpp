@@ -1,10 +1,10 @@
 // ctest-labels: unit data
 #include <QtTest>
-
 #include <cstring>
 
 #include "support/test_support.h"
 #include "tokenizer/error.h"
+#include "tokenizer/file_util.h"
 #include "tokenizer/model_merge.h"
 #include "tokenizer/sp_model.h"
 #include "tokenizer/sp_processor.h"
@@ -232,6 +232,25 @@ class TestModelMerge : public QObject {
       QVERIFY2(QString(e.what()).contains("#1"), e.what());
     }
     QCOMPARE(model.size(), 32000);
+  }
+
+  // A damaged model to merge fails when it is loaded, before anything is merged, with an error
+  // that names the file (SpModel::load; all its failure modes are in test_sp_model).
+  void truncatedModelToMergeIsAClearErrorNamingTheFile() {
+    GLOSSA_REQUIRE_SHARED(llama, "tokenizers/llama2/tokenizer.model");
+    GLOSSA_REQUIRE_SHARED(chinese, "tokenizers/chinese_llama/chinese_sp.model");
+    const SpModel base = SpModel::load(llama.toStdString());
+    const std::string bytes = glossa::read_file(chinese.toStdString());
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("chinese_cut.model").toStdString();
+    glossa::write_file_atomically(path, std::string_view(bytes).substr(0, bytes.size() / 3));
+    try {
+      const SpModel merged = glossa::merge_models(base, SpModel::load(path), {}, nullptr);
+      QFAIL(qPrintable(QStringLiteral("truncated model merged into %1 pieces").arg(merged.size())));
+    } catch (const glossa::Error& e) {
+      qInfo("%s", e.what());
+      QVERIFY2(QString(e.what()).contains(QString::fromStdString(path)), e.what());
+    }
   }
 
   void scorePolicyNamesParse() {
