@@ -311,7 +311,7 @@ void MinHashDedup::grow_table() {
 }
 
 bool MinHashDedup::is_near_duplicate_and_add(std::string_view text, uint64_t doc_id,
-                                             uint64_t* matched_id) {
+                                             uint64_t* matched_id, double* similarity) {
   const size_t n = size_t(config_.permutations);
   Signature sig(n);
   compute_signature(text, sig.data());
@@ -344,6 +344,7 @@ bool MinHashDedup::is_near_duplicate_and_add(std::string_view text, uint64_t doc
   }
   if (best >= 0) {
     if (matched_id) *matched_id = ids_[size_t(best)];
+    if (similarity) *similarity = double(best_equal) / double(n);
     return true;
   }
 

@@ -48,10 +48,11 @@ class MinHashDedup {
   explicit MinHashDedup(const MinHashConfig& config = {});
 
   // True when `text` is a near-duplicate of a kept document; then *matched_id (when not null)
-  // receives that document's id (the most similar one when several match) and nothing is
-  // kept. Otherwise the document is kept under `doc_id` and false is returned.
+  // receives that document's id (the most similar one when several match), *similarity (when
+  // not null) the estimated Jaccard similarity to it, and nothing is kept. Otherwise the
+  // document is kept under `doc_id` and false is returned.
   bool is_near_duplicate_and_add(std::string_view text, uint64_t doc_id,
-                                 uint64_t* matched_id = nullptr);
+                                 uint64_t* matched_id = nullptr, double* similarity = nullptr);
 
   // The MinHash signature of `text` (exposed for tests and tools).
   Signature signature(std::string_view text) const;
