@@ -46,23 +46,6 @@ inline uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// ---- arithmetic mod the Mersenne prime 2^61 - 1 --------------------------------------------
-
-constexpr uint64_t kPrime = (uint64_t(1) << 61) - 1;
-
-inline uint64_t reduce61(uint64_t x) {  // x < 2^64 -> x mod p
-  uint64_t r = (x & kPrime) + (x >> 61);
-  return r >= kPrime ? r - kPrime : r;
-}
-// (a * x + b) mod p for a, x, b < p.
-inline uint64_t affine61(uint64_t a, uint64_t x, uint64_t b) {
-  const __uint128_t product = __uint128_t(a) * x;                       // < 2^122
-  uint64_t r = (uint64_t(product) & kPrime) + uint64_t(product >> 61);  // < 2^62
-  r = r >= kPrime ? r - kPrime : r;
-  r += b;
-  return r >= kPrime ? r - kPrime : r;
-}
-
 // ---- shingles ------------------------------------------------------------------------------
 
 bool is_unicode_space(char32_t c) {
@@ -241,25 +224,31 @@ MinHashConfig MinHashConfig::from_json(const nlohmann::json& json) {
 MinHashDedup::MinHashDedup(const MinHashConfig& config) : config_(config) {
   config_.validate();
   rows_ = config_.permutations / config_.bands;
+  // Permutation i maps a 32-bit shingle hash x to the top 32 bits of (a_i * x + b_i) mod 2^64
+  // with random 64-bit a_i, b_i: Dietzfelbinger's multiply-add-shift family, strongly universal
+  // for 32-bit keys, and a multiply and an add per value (the loop the run time is spent in).
   for (int i = 0; i < config_.permutations; ++i) {
     const uint64_t base = config_.seed * 0x2545F4914F6CDD1Dull + 2 * uint64_t(i);
-    mul_.push_back(1 + reduce61(splitmix64(base)) % (kPrime - 1));  // a in [1, p)
-    add_.push_back(reduce61(splitmix64(base + 1)));                 // b in [0, p)
+    mul_.push_back(splitmix64(base));
+    add_.push_back(splitmix64(base + 1));
   }
   table_.assign(1024, 0);
 }
 
 void MinHashDedup::compute_signature(std::string_view text, uint32_t* out) const {
+  // Distinct 32-bit shingle hashes (repeats cannot change a minimum). Two different shingles of
+  // a document share a hash with probability ~ shingles^2 / 2^33: negligible.
+  std::vector<uint32_t> shingles;
+  shingles.reserve(text.size());
+  for_each_shingle(text, config_, [&](uint64_t h) { shingles.push_back(uint32_t(h >> 32)); });
+  std::sort(shingles.begin(), shingles.end());
+  shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
   const size_t n = size_t(config_.permutations);
-  std::vector<uint64_t> minima(n, std::numeric_limits<uint64_t>::max());
+  std::fill(out, out + n, std::numeric_limits<uint32_t>::max());
   const uint64_t* a = mul_.data();
   const uint64_t* b = add_.data();
-  uint64_t* m = minima.data();
-  for_each_shingle(text, config_, [&](uint64_t shingle) {
-    const uint64_t x = reduce61(shingle);
-    for (size_t i = 0; i < n; ++i) m[i] = std::min(m[i], affine61(a[i], x, b[i]));
-  });
-  for (size_t i = 0; i < n; ++i) out[i] = uint32_t(minima[i]);
+  for (uint32_t x : shingles)  // shingle-outer: the inner loop over permutations vectorises
+    for (size_t i = 0; i < n; ++i) out[i] = std::min(out[i], uint32_t((a[i] * x + b[i]) >> 32));
 }
 
 MinHashDedup::Signature MinHashDedup::signature(std::string_view text) const {
