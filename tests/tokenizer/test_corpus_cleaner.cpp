@@ -31,7 +31,10 @@ std::string word(std::mt19937_64& rng, int syllables = 0) {
 
 std::string sentence(std::mt19937_64& rng, int words, int syllables = 0) {
   std::string out;
-  for (int i = 0; i < words; ++i) out += (i ? " " : "") + word(rng, syllables);
+  for (int i = 0; i < words; ++i) {
+    if (i) out += ' ';
+    out += word(rng, syllables);
+  }
   return out;
 }
 

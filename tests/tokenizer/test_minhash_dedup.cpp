@@ -218,8 +218,10 @@ class TestMinHashDedup : public QObject {
     QCOMPARE(matched, uint64_t(1));
     QVERIFY(!dedup.is_near_duplicate_and_add("ab", 3, &matched));
     QVERIFY(!dedup.is_near_duplicate_and_add("abc", 4, &matched));
-    QVERIFY(dedup.is_near_duplicate_and_add("ab", 5, &matched));
+    double similarity = 0;
+    QVERIFY(dedup.is_near_duplicate_and_add("ab", 5, &matched, &similarity));
     QCOMPARE(matched, uint64_t(3));
+    QCOMPARE(similarity, 1.0);
     QCOMPARE(dedup.kept_documents(), size_t(3));
   }
 
