@@ -114,8 +114,14 @@ CorpusStats scan_corpus(DocumentSource& source, ScriptClass target, int threads,
     pool.emplace_back([&, w] {
       try {
         Batch batch;
-        while (queue.pop(&batch))
-          for (const std::string& text : batch) partial[w].add(text, compute_signals(text, target));
+        CorpusStats& stats = partial[w];
+        while (queue.pop(&batch)) {
+          for (const std::string& text : batch) {
+            const uint64_t hash = hash64(text);
+            stats.hashes.prefetch(hash);  // arrives while the signals are computed
+            stats.add_hashed(hash, compute_signals(text, target));
+          }
+        }
       } catch (...) {
         std::lock_guard lock(error_mutex);
         if (!error) error = std::current_exception();

@@ -105,6 +105,8 @@ size_t Histogram::bin_of(double value) const {
     position = (value - lo) / (hi - lo) * double(n);
   } else {
     if (value <= lo) return 0;
+    // One bin per octave from 1 (the count histograms): the binary exponent, no log2 call.
+    if (lo == 1 && hi == std::ldexp(1.0, int(n))) return std::min(n - 1, size_t(std::ilogb(value)));
     position = std::log2(value / lo) / std::log2(hi / lo) * double(n);
   }
   if (!(position >= 0)) return 0;  // also NaN
@@ -178,7 +180,7 @@ CorpusStats::CorpusStats(ScriptClass target)
       top_ngram_repetition(Histogram::Scale::kLinear, 0, 1, 20),
       mean_word_length(Histogram::Scale::kLog2, 1, 256, 32) {}
 
-void CorpusStats::add(std::string_view text, const DocumentSignals& s) {
+void CorpusStats::add_hashed(uint64_t text_hash, const DocumentSignals& s) {
   ++documents;
   bytes += s.bytes;
   chars += s.chars;
@@ -202,7 +204,7 @@ void CorpusStats::add(std::string_view text, const DocumentSignals& s) {
   duplicate_line_fraction.add(s.duplicate_line_fraction);
   sum_top_ngram_repetition += s.top_ngram_repetition;
   top_ngram_repetition.add(s.top_ngram_repetition);
-  if (hashes_known) hashes.insert(hash64(text));
+  if (hashes_known) hashes.insert(text_hash);
 }
 
 void CorpusStats::merge(const CorpusStats& o) {

@@ -44,6 +44,12 @@ struct Histogram {
 class HashSet64 {
  public:
   bool insert(uint64_t hash);  // false when it was already there
+  // Starts loading the slot of `hash` into the cache: call it a little before insert(hash), as
+  // the set outgrows the caches and each insert would otherwise wait for memory.
+  void prefetch(uint64_t hash) const {
+    if (!slots_.empty())
+      __builtin_prefetch(&slots_[size_t(hash == 0 ? 1 : hash) & (slots_.size() - 1)]);
+  }
   size_t size() const { return size_; }
   void merge(const HashSet64& other);
   bool operator==(const HashSet64& other) const;
@@ -58,7 +64,11 @@ struct CorpusStats {
   explicit CorpusStats(ScriptClass target = ScriptClass::kLatin);
 
   // Adds one document (signals computed by the caller, e.g. on a worker thread).
-  void add(std::string_view text, const DocumentSignals& signals);
+  void add(std::string_view text, const DocumentSignals& signals) {
+    add_hashed(hash64(text), signals);
+  }
+  // Same, with the text's hash64 computed by the caller (who may prefetch it, see the scanner).
+  void add_hashed(uint64_t text_hash, const DocumentSignals& signals);
   void add(std::string_view text) { add(text, compute_signals(text, target)); }
   // Adds another accumulator (same target): afterwards *this describes both corpora; a document
   // that occurs in both counts as a duplicate. Throws Error when either side was loaded from

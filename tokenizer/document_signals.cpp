@@ -36,7 +36,7 @@ struct Word {
 class CountTable {
  public:
   void reset(size_t expected) {
-    size_t capacity = 16;
+    size_t capacity = 8;
     while (capacity < 2 * expected) capacity <<= 1;
     mask_ = capacity - 1;
     if (keys_.size() < capacity) {
@@ -45,6 +45,7 @@ class CountTable {
       payload_.resize(capacity);
     }
     std::fill_n(keys_.begin(), capacity, 0);
+    top_ = {0, 0};
   }
   // Adds one occurrence of `key`; returns its count after adding. `payload` is kept from the
   // first occurrence.
@@ -57,29 +58,26 @@ class CountTable {
       counts_[i] = 0;
       payload_[i] = payload;
     }
-    return ++counts_[i];
+    const uint32_t count = ++counts_[i];
+    top_ = std::max(top_, std::pair<uint32_t, uint32_t>{count, payload_[i]});
+    return count;
   }
-  // Largest count, then the largest payload among the entries with that count.
-  std::pair<uint32_t, uint32_t> top() const {
-    std::pair<uint32_t, uint32_t> best{0, 0};
-    for (size_t i = 0; i <= mask_; ++i) {
-      if (keys_[i] == 0) continue;
-      best = std::max(best, std::pair<uint32_t, uint32_t>{counts_[i], payload_[i]});
-    }
-    return best;
-  }
+  // Largest count, then the largest payload among the entries with that count (kept while
+  // adding: counts only grow, so the running maximum is the final one).
+  std::pair<uint32_t, uint32_t> top() const { return top_; }
 
  private:
   std::vector<uint64_t> keys_;
   std::vector<uint32_t> counts_;
   std::vector<uint32_t> payload_;
   size_t mask_ = 0;
+  std::pair<uint32_t, uint32_t> top_{0, 0};  // (count, payload)
 };
 
 struct Scratch {
   std::vector<Word> words;
-  std::vector<uint64_t> prefix_chars;  // (words + 1) running sum of word lengths in chars
-  std::vector<uint64_t> line_hashes;   // one per non-blank line
+  std::vector<uint64_t> prefix_chars;   // (words + 1) running sum of word lengths in chars
+  std::vector<std::string_view> lines;  // non-blank lines of the document, without '\r'
   CountTable table;
 };
 
@@ -134,50 +132,70 @@ uint64_t letter_chars(const DocumentSignals& s) {
 
 namespace {
 
-// The one pass over the bytes: classifies every character and collects the words (hash,
-// length) and the non-blank lines' hashes into the scratch buffers.
+// Decodes the character at p and advances p. Korean, Chinese and Japanese text is mostly 3-byte
+// sequences: those are decoded inline; everything else (and anything invalid) goes through
+// utf8::decode_next, which applies the maximal-subpart rule.
+inline char32_t next_char(const char*& p, const char* end) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  if (u[0] < 0x80) {
+    ++p;
+    return u[0];
+  }
+  if ((u[0] & 0xF0) == 0xE0 && end - p >= 3 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
+    const char32_t cp = char32_t(u[0] & 0x0F) << 12 | char32_t(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+    if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {  // not overlong, not a surrogate
+      p += 3;
+      return cp;
+    }
+  }
+  return utf8::decode_next(p, end);
+}
+
+// The one pass over the bytes: classifies every character, collects the words (hash of their
+// code points, length) and the non-blank lines' byte ranges into the scratch buffers.
 void scan_characters(std::string_view text, Scratch& s, DocumentSignals& out) {
   const ScriptTable& table = ScriptTable::get();
   const char* p = text.data();
   const char* const end = p + text.size();
-  const char* word_start = nullptr;  // first byte of the current word, null between words
-  uint32_t word_len = 0;             // chars of the current word
+  uint64_t word_hash = 0;  // running hash of the current word's code points
+  uint32_t word_len = 0;   // chars of the current word, 0 between words
   const char* line_start = p;
   bool line_blank = true;
   while (p < end) {
     const char* at = p;
-    const unsigned char b = static_cast<unsigned char>(*p);
-    const char32_t cp = b < 0x80 ? (++p, char32_t(b)) : utf8::decode_next(p, end);
+    const char32_t cp = next_char(p, end);
     const ScriptClass c = table.classify(cp);
     ++out.script_chars[size_t(c)];
     if (c != ScriptClass::kWhitespace) {
-      if (word_start == nullptr) word_start = at, word_len = 0;
+      word_hash = (word_hash ^ cp) * kMul1;
       ++word_len;
       line_blank = false;
       continue;
     }
-    if (word_start != nullptr) {
-      s.words.push_back({hash64({word_start, size_t(at - word_start)}), word_len});
-      word_start = nullptr;
+    if (word_len > 0) {
+      s.words.push_back({mix64(word_hash ^ word_len), word_len});
+      word_hash = 0;
+      word_len = 0;
     }
-    if (b == '\n') {
-      if (!line_blank) s.line_hashes.push_back(hash64(line_body(line_start, at)));
+    if (cp == '\n') {
+      if (!line_blank) s.lines.push_back(line_body(line_start, at));
       line_start = p;
       line_blank = true;
     }
   }
-  if (word_start != nullptr)
-    s.words.push_back({hash64({word_start, size_t(end - word_start)}), word_len});
-  if (!line_blank) s.line_hashes.push_back(hash64(line_body(line_start, end)));
+  if (word_len > 0) s.words.push_back({mix64(word_hash ^ word_len), word_len});
+  if (!line_blank) s.lines.push_back(line_body(line_start, end));
 }
 
+// Lines are hashed only when there are at least two, so one-line documents (reviews, tweets)
+// cost no second pass over their bytes.
 double duplicate_line_share(Scratch& s) {
-  const size_t lines = s.line_hashes.size();
+  const size_t lines = s.lines.size();
   if (lines < 2) return 0;
   s.table.reset(lines);
   uint64_t duplicates = 0;
-  for (uint64_t h : s.line_hashes)
-    if (s.table.add(h, 0) > 1) ++duplicates;
+  for (std::string_view line : s.lines)
+    if (s.table.add(hash64(line), 0) > 1) ++duplicates;
   return double(duplicates) / double(lines);
 }
 
@@ -187,7 +205,7 @@ DocumentSignals compute_signals(std::string_view text, ScriptClass target) {
   thread_local Scratch scratch;
   Scratch& s = scratch;
   s.words.clear();
-  s.line_hashes.clear();
+  s.lines.clear();
   DocumentSignals out;
   out.bytes = text.size();
   scan_characters(text, s, out);
@@ -205,9 +223,13 @@ DocumentSignals compute_signals(std::string_view text, ScriptClass target) {
   if (letters > 0)
     out.target_script_share = double(out.script_chars[size_t(target)]) / double(letters);
   out.duplicate_line_fraction = duplicate_line_share(s);
-  for (size_t n = 2; n <= 4; ++n)
-    out.top_ngram_repetition =
-        std::max(out.top_ngram_repetition, top_ngram_share(s, n, word_chars));
+  // Every repeated trigram or 4-gram starts with a repeated bigram: no repeated bigram, no
+  // need to look further (most documents).
+  for (size_t n = 2; n <= 4; ++n) {
+    const double share = top_ngram_share(s, n, word_chars);
+    if (share == 0) break;
+    out.top_ngram_repetition = std::max(out.top_ngram_repetition, share);
+  }
   return out;
 }
 
