@@ -40,15 +40,24 @@ Config parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(("missing value after " + arg).c_str());
       return argv[++i];
     };
-    if (arg == "--threads") c.threads = std::stoi(value());
-    else if (arg == "--format") c.reader.format = glossa::parse_corpus_format(value());
-    else if (arg == "--column") c.reader.column = value();
-    else if (arg == "--field") c.reader.field = value();
-    else if (arg == "--target") c.target = glossa::parse_script_class(value());
-    else if (arg == "--json") c.json = true;
-    else if (!arg.empty() && arg[0] == '-') usage(("unknown option " + arg).c_str());
-    else if (c.file.empty()) c.file = arg;
-    else usage("more than one FILE");
+    if (arg == "--threads")
+      c.threads = std::stoi(value());
+    else if (arg == "--format")
+      c.reader.format = glossa::parse_corpus_format(value());
+    else if (arg == "--column")
+      c.reader.column = value();
+    else if (arg == "--field")
+      c.reader.field = value();
+    else if (arg == "--target")
+      c.target = glossa::parse_script_class(value());
+    else if (arg == "--json")
+      c.json = true;
+    else if (!arg.empty() && arg[0] == '-')
+      usage(("unknown option " + arg).c_str());
+    else if (c.file.empty())
+      c.file = arg;
+    else
+      usage("more than one FILE");
   }
   if (c.file.empty()) usage("no FILE given");
   return c;
