@@ -170,7 +170,7 @@ void IndexedDatasetWriter::add_document(std::span<const int32_t> ids) {
 }
 
 void IndexedDatasetWriter::add_sequence(std::span<const int32_t> ids) {
-  if (done_) fail(prefix_ + ".bin", "add_sequence after finish() or abort()");
+  if (done_ || closed_) fail(prefix_ + ".bin", "add_sequence after finish() or abort()");
   int64_t lo, hi;
   dtype_range(dtype_, &lo, &hi);
   for (size_t k = 0; k < ids.size(); ++k) {
@@ -210,7 +210,7 @@ void IndexedDatasetWriter::add_sequence(std::span<const int32_t> ids) {
 }
 
 void IndexedDatasetWriter::end_document() {
-  if (done_) fail(prefix_ + ".bin", "end_document after finish() or abort()");
+  if (done_ || closed_) fail(prefix_ + ".bin", "end_document after finish() or abort()");
   doc_index_.push_back(static_cast<int64_t>(sizes_.size()));
 }
 
@@ -220,23 +220,32 @@ void IndexedDatasetWriter::flush_buffer() {
 }
 
 void IndexedDatasetWriter::finish() {
-  if (done_) fail(prefix_ + ".bin", "finish() called twice or after abort()");
+  close();
+  commit();
+}
+
+std::string IndexedDatasetWriter::index_bytes() const {
+  std::string idx;
+  idx.reserve(kHeaderBytes + sizes_.size() * 12 + doc_index_.size() * 8);
+  idx.append(kMagic, sizeof(kMagic));
+  put<uint64_t>(&idx, kVersion);
+  put<uint8_t>(&idx, static_cast<uint8_t>(dtype_));
+  put<uint64_t>(&idx, sizes_.size());
+  put<uint64_t>(&idx, doc_index_.size());
+  idx.append(reinterpret_cast<const char*>(sizes_.data()), sizes_.size() * sizeof(int32_t));
+  idx.append(reinterpret_cast<const char*>(pointers_.data()), pointers_.size() * sizeof(int64_t));
+  idx.append(reinterpret_cast<const char*>(doc_index_.data()), doc_index_.size() * sizeof(int64_t));
+  return idx;
+}
+
+void IndexedDatasetWriter::close() {
+  if (done_ || closed_) fail(prefix_ + ".bin", "close() called twice or after abort()");
   if (doc_index_.back() != static_cast<int64_t>(sizes_.size())) end_document();
   try {
     flush_buffer();
     close_synced(bin_fd_, prefix_ + ".bin");
     bin_fd_ = -1;
-    std::string idx;
-    idx.reserve(kHeaderBytes + sizes_.size() * 12 + doc_index_.size() * 8);
-    idx.append(kMagic, sizeof(kMagic));
-    put<uint64_t>(&idx, kVersion);
-    put<uint8_t>(&idx, static_cast<uint8_t>(dtype_));
-    put<uint64_t>(&idx, sizes_.size());
-    put<uint64_t>(&idx, doc_index_.size());
-    idx.append(reinterpret_cast<const char*>(sizes_.data()), sizes_.size() * sizeof(int32_t));
-    idx.append(reinterpret_cast<const char*>(pointers_.data()), pointers_.size() * sizeof(int64_t));
-    idx.append(reinterpret_cast<const char*>(doc_index_.data()),
-               doc_index_.size() * sizeof(int64_t));
+    const std::string idx = index_bytes();
     const int fd = ::open(idx_temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) fail(prefix_ + ".idx", "cannot create " + idx_temp_ + ": " + errno_text());
     try {
@@ -246,6 +255,16 @@ void IndexedDatasetWriter::finish() {
       throw;
     }
     close_synced(fd, prefix_ + ".idx");
+  } catch (...) {
+    abort();
+    throw;
+  }
+  closed_ = true;
+}
+
+void IndexedDatasetWriter::commit() {
+  if (done_ || !closed_) fail(prefix_ + ".bin", "commit() needs close() first");
+  try {
     rename_into_place(bin_temp_, prefix_ + ".bin");
     rename_into_place(idx_temp_, prefix_ + ".idx");
   } catch (...) {

@@ -49,8 +49,11 @@ class IndexedDatasetWriter {
 
   // Flushes PREFIX.bin, writes PREFIX.idx and renames both into place (.bin first, .idx last:
   // a reader that finds the .idx finds its .bin). Sequences added after the last
-  // end_document() form one final document.
+  // end_document() form one final document. finish() = close() + commit(); a job writing several
+  // files closes them all before committing any, so a failure leaves none of them behind.
   void finish();
+  void close();   // writes both files completely under their temporary names
+  void commit();  // renames them into place (after close())
   // Removes the temporary files; the writer is unusable afterwards. Safe to call twice.
   void abort();
 
@@ -61,7 +64,7 @@ class IndexedDatasetWriter {
   uint64_t tokens() const { return tokens_; }
 
  private:
-  void write_bin(const void* data, size_t bytes);
+  std::string index_bytes() const;  // the whole .idx
   void flush_buffer();
 
   std::string prefix_;
@@ -74,6 +77,7 @@ class IndexedDatasetWriter {
   std::vector<int64_t> doc_index_{0};
   uint64_t tokens_ = 0;
   int64_t bin_bytes_ = 0;
+  bool closed_ = false;
   bool done_ = false;
 };
 
