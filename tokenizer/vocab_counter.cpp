@@ -34,10 +34,12 @@ namespace glossa {
 //    longest match at a time; no rule of SentencePiece's normalisers has a space inside its key,
 //    so no match crosses a cut (the tests check this on real text).
 // 2. The character before each cut is not "▁" in the normalised text. The byte before a cut is
-//    not a space, but a normaliser may map a character to a space (NFKC: U+00A0, U+3000; nmt:
-//    tab, newline) or to nothing (U+200B). With remove_extra_whitespaces on, runs of such spaces
-//    collapse into the one "▁" that starts the next segment, so the character before the cut is
-//    the last non-space character; with it off only the identity normaliser is safe.
+//    not a space, and no cut follows a literal "▁" (U+2581) of the raw text, which every
+//    normaliser keeps as the space symbol. But a normaliser may map a character to a space (NFKC:
+//    U+00A0, U+3000; nmt: tab, newline) or to nothing (U+200B). With remove_extra_whitespaces on,
+//    runs of such spaces collapse into the one "▁" that starts the next segment, so the character
+//    before the cut is the last non-space character; with it off only the identity normaliser is
+//    safe.
 // 3. No piece contains "▁" after another character. Then no BPE merge, unigram lattice edge or
 //    user-defined match can cross a cut, and the encoder's work on each side is independent:
 //    BPE picks merges by score then position, and the relative order of one side's merges is
@@ -335,15 +337,26 @@ class Worker {
     const size_t n = doc.size();
     size_t begin = 0;
     while (begin < n) {
-      // A segment: its leading spaces, then everything up to the next space.
-      size_t q = begin;
-      while (q < n && doc[q] == ' ') ++q;
-      const void* space = q < n ? std::memchr(doc.data() + q, ' ', n - q) : nullptr;
-      size_t end = space ? size_t(static_cast<const char*>(space) - doc.data()) : n;
+      size_t end = next_cut(doc, begin);
       if (end + 1 == n) end = n;  // a final lone space stays with its segment (point 1d)
       const size_t skip = begin == 0 ? 0 : 1;
       count_segment(doc.substr(begin + skip, end - begin - skip));
       begin = end;
+    }
+  }
+
+  // The first cut after `from`: an ASCII space after a byte that is neither a space nor the end
+  // of a literal "▁" (U+2581, which is already the space symbol: point 2); n when none.
+  static size_t next_cut(std::string_view doc, size_t from) {
+    const size_t n = doc.size();
+    size_t q = from;
+    while (true) {
+      while (q < n && doc[q] == ' ') ++q;
+      const void* space = q < n ? std::memchr(doc.data() + q, ' ', n - q) : nullptr;
+      if (space == nullptr) return n;
+      const size_t p = size_t(static_cast<const char*>(space) - doc.data());
+      if (p < 3 || doc.compare(p - 3, 3, "\xE2\x96\x81") != 0) return p;
+      q = p;
     }
   }
 
