@@ -6,6 +6,8 @@
 
 #include "tokenizer/error.h"
 #include "tokenizer/file_util.h"
+#include "tokenizer/hf_tokenizer_files.h"
+#include "tokenizer/model_merge.h"
 #include "tokenizer/new_token_map.h"
 #include "tokenizer/sp_processor.h"
 #include "tokenizer/sqlite_db.h"
@@ -97,8 +99,11 @@ ExpansionOptions ExpansionOptions::from_json(const nlohmann::json& j) {
   read_key(j, "max_iterations", &o.max_iterations, where);
   read_key(j, "threads", &o.threads, where);
   read_key(j, "score_policy", &o.score_policy, where);
-  if (o.score_policy != "zero")
-    fail(where + ".score_policy", "'" + o.score_policy + "' is not supported (expected zero)");
+  try {
+    parse_score_policy(o.score_policy);
+  } catch (const Error& e) {
+    fail(where + ".score_policy", e.what());
+  }
   if (!o.script.empty()) script_ranges(o.script);  // throws on unknown scripts
   if (o.max_iterations < 1) fail(where + ".max_iterations", "must be at least 1");
   return o;
@@ -119,6 +124,7 @@ enum class Origin { kIntermediate, kForced, kChar };
 struct Candidate {
   std::string piece;
   Origin origin;
+  float score = 0.0f;  // the intermediate model's score (used by score_policy "keep"), else 0
 };
 
 std::string utf8_of(char32_t c) {
@@ -141,10 +147,20 @@ std::string utf8_of(char32_t c) {
   return out;
 }
 
-SpModel build_target(const SpModel& base, const std::vector<Candidate>& candidates) {
+// Base + candidates appended in order as NORMAL pieces (model_merge.h); candidates are never in
+// the base and never repeat, so candidate i gets id base.size() + i.
+SpModel build_target(const SpModel& base, const std::vector<Candidate>& candidates,
+                     const std::string& score_policy) {
   SpModel target = base;
-  // Score 0, type NORMAL, after every base piece (the Chinese-LLaMA merge, formats.md).
-  for (const Candidate& c : candidates) target.append({c.piece, 0.0f, PieceType::kNormal});
+  std::vector<Piece> pieces;
+  pieces.reserve(candidates.size());
+  for (const Candidate& c : candidates) pieces.push_back({c.piece, c.score, PieceType::kNormal});
+  MergeOptions merge;
+  merge.score_policy = parse_score_policy(score_policy);
+  const MergeReport report = append_pieces(target, pieces, merge);
+  if (report.appended != int(candidates.size()))
+    fail("vocabulary expansion", "appended " + std::to_string(report.appended) + " of " +
+                                     std::to_string(candidates.size()) + " candidates");
   return target;
 }
 
@@ -166,7 +182,10 @@ std::vector<Candidate> initial_candidates(const SpModel& base, const SpModel& in
       rows->push_back({0, p.piece, VocabDecision::kForcedExclude, -1, "on the force_exclude list"});
       ++run->forced_excluded;
     } else if (include.count(p.piece)) {
-      // recorded below with the other forced pieces
+      // A forced piece of the intermediate model keeps its place in the intermediate order.
+      rows->push_back({0, p.piece, VocabDecision::kForcedInclude, -1, "on the force_include list"});
+      out.push_back({p.piece, Origin::kForced, p.score});
+      taken.insert(p.piece);
     } else if (!ranges.empty() && !contains_script_char(p.piece, ranges)) {
       rows->push_back({0, p.piece, VocabDecision::kDropped, -1,
                        "script filter: no " + o.script + " character"});
@@ -174,7 +193,7 @@ std::vector<Candidate> initial_candidates(const SpModel& base, const SpModel& in
     } else {
       rows->push_back({0, p.piece, VocabDecision::kCandidate, -1,
                        "in the intermediate model, absent from the base"});
-      out.push_back({p.piece, Origin::kIntermediate});
+      out.push_back({p.piece, Origin::kIntermediate, p.score});
       taken.insert(p.piece);
     }
   }
@@ -250,7 +269,13 @@ PassOutcome judge(const SpModel& target, int base_size, const std::vector<Candid
   for (const auto& [code_point, n] : counts.char_counts) {
     if (n < o.char_min_freq) continue;
     const std::string piece = utf8_of(code_point);
-    if (target.contains(piece) || exclude.count(piece)) continue;
+    if (target.contains(piece)) continue;
+    if (exclude.count(piece)) {
+      rows->push_back(
+          {iteration, piece, VocabDecision::kForcedExclude, int64_t(n),
+           "character seen " + std::to_string(n) + " times, but on the force_exclude list"});
+      continue;
+    }
     rows->push_back({iteration, piece, VocabDecision::kAddedChar, int64_t(n),
                      "character seen " + std::to_string(n) + " times >= char_min_freq " +
                          std::to_string(o.char_min_freq) + ", absent from the target"});
@@ -287,7 +312,7 @@ ExpansionRun expand_vocabulary(const SpModel& base, const SpModel& intermediate,
   if (char_rule) count_options.char_ranges = script_ranges(options.script);
 
   for (int iteration = 1; iteration <= options.max_iterations; ++iteration) {
-    SpModel target = build_target(base, candidates);
+    SpModel target = build_target(base, candidates, options.score_policy);
     CountResult counts = count_with(target, "target of iteration " + std::to_string(iteration),
                                     corpus, count_options, job);
     rows.clear();
@@ -306,7 +331,7 @@ ExpansionRun expand_vocabulary(const SpModel& base, const SpModel& intermediate,
     candidates = std::move(outcome.next);
   }
   // Stopped at max_iterations: the result is what the last pass asked for, counted once more.
-  run.merged = build_target(base, candidates);
+  run.merged = build_target(base, candidates, options.score_policy);
   run.final_counts = count_with(run.merged, "final target", corpus, count_options, job);
   return run;
 }
@@ -393,7 +418,8 @@ ExpansionOutput run_vocab_expansion(const ExpansionOptions& options, const std::
   };
   const ExpansionRun run = expand_vocabulary(base, intermediate, corpus, options, record, job);
 
-  run.merged.save((out / "tokenizer.model").string());
+  // tokenizer.model + tokenizer_config.json + special_tokens_map.json (Llama conventions).
+  write_hf_tokenizer_folder(run.merged, out_dir, HfTokenizerOptions());
   write_new_token_map((out / "new_token_map.jsonl").string(),
                       build_new_token_map(base, run.merged));
   write_token_counts((out / "token_counts.tsv").string(), run.merged, run.final_counts);

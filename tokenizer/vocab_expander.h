@@ -34,7 +34,9 @@ struct ExpansionOptions {
   std::vector<std::string> force_exclude;  // pieces that never become candidates
   int max_iterations = 10;                 // counting passes at most
   int threads = 1;                         // counting threads
-  std::string score_policy = "zero";       // score of appended pieces: zero (Chinese-LLaMA)
+  // Score of appended pieces (model_merge.h): "zero" (Chinese-LLaMA), "keep" (the intermediate
+  // model's score; 0 for added characters and forced pieces) or "below-base".
+  std::string score_policy = "zero";
 
   nlohmann::json to_json() const;
   // Missing keys keep their defaults; unknown keys and wrong types throw Error naming the key.
@@ -84,7 +86,8 @@ struct ExpansionOutput {
 
 // Loads the models and corpus of `options`, runs expand_vocabulary, records the session and its
 // decisions in `database` (empty = OUT/glossa-project.sqlite) and writes into `out_dir`:
-// tokenizer.model, new_token_map.jsonl, expansion_report.json, token_counts.tsv.
+// tokenizer.model, tokenizer_config.json, special_tokens_map.json (hf_tokenizer_files.h),
+// new_token_map.jsonl, expansion_report.json, token_counts.tsv.
 ExpansionOutput run_vocab_expansion(const ExpansionOptions& options, const std::string& out_dir,
                                     const std::string& database, const JobControl& job);
 
