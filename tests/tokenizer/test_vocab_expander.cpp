@@ -206,28 +206,6 @@ class TestVocabExpander : public QObject {
     }
   }
 
-  void sessionStoreKeepsDecisionsAndLatestStatus() {
-    QTemporaryDir dir;
-    glossa::SqliteDb db(dir.filePath("p.sqlite").toStdString());
-    glossa::VocabSessionStore store(db);
-    const int64_t id = store.create_session("{}", "abc");
-    store.add_decisions(id, {{0, "▁가", VocabDecision::kCandidate, -1, "new"},
-                             {1, "▁가", VocabDecision::kKept, 10, "count 10 >= 5"},
-                             {1, "▁나", VocabDecision::kDropped, 2, "count 2 < 5"}});
-    store.add_decisions(id, {{2, "▁가", VocabDecision::kDropped, 4, "count 4 < 5"}});
-    store.finish_session(id, "{\"ok\":true}");
-    QCOMPARE(store.decisions(id).size(), size_t(4));
-    const auto latest = store.latest_decisions(id);
-    QCOMPARE(latest.size(), size_t(2));
-    QCOMPARE(latest[0].piece, std::string("▁가"));
-    QCOMPARE(latest[0].decision, VocabDecision::kDropped);
-    QCOMPARE(latest[0].iteration, 2);
-    QCOMPARE(store.session(id).result_json, std::string("{\"ok\":true}"));
-    QCOMPARE(store.sessions().front().base_fingerprint, std::string("abc"));
-    QVERIFY_THROWS_EXCEPTION(glossa::Error, store.session(id + 1));
-    QVERIFY_THROWS_EXCEPTION(glossa::Error, glossa::parse_vocab_decision("maybe"));
-  }
-
   void llama2PlusNsmcReachesAFixedPointWithExactCounts() {
     GLOSSA_REQUIRE_SHARED(llama, "tokenizers/llama2/tokenizer.model");
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
