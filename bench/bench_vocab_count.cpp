@@ -1,6 +1,9 @@
 // Times exact token counting (tokenizer/vocab_counter.h) on a text file, one document per line.
 //   glossa-bench-vocab-count MODEL TEXT [--threads 1,2] [--repeat 3] [--whole]
 //                            [--counts-out FILE]
+//   glossa-bench-vocab-count --extend BASE ADD OUT_DIR
+// The second form writes the extended tokenizer the benchmark uses: BASE + the pieces of ADD that
+// BASE lacks (model_merge.h, score 0) as an HF tokenizer folder (hf_tokenizer_files.h).
 // Prints one row per thread count: best wall time of the repeats, MB/s of text, CPU seconds,
 // MB per CPU-second, memo hit rate. --whole encodes whole documents (no memo: the reference
 // path, about the speed of spm_encode). --counts-out writes "id<TAB>count" of the last run
@@ -17,6 +20,8 @@
 
 #include "tokenizer/corpus_reader.h"
 #include "tokenizer/error.h"
+#include "tokenizer/hf_tokenizer_files.h"
+#include "tokenizer/model_merge.h"
 #include "tokenizer/sp_processor.h"
 #include "tokenizer/vocab_counter.h"
 
@@ -39,13 +44,29 @@ std::vector<int> parse_list(const std::string& text) {
 
 int usage() {
   std::cerr << "usage: glossa-bench-vocab-count MODEL TEXT [--threads 1,2] [--repeat 3] "
-               "[--whole] [--counts-out FILE]\n";
+               "[--whole] [--counts-out FILE]\n"
+               "       glossa-bench-vocab-count --extend BASE ADD OUT_DIR\n";
   return 2;
+}
+
+int extend(const std::string& base_path, const std::string& add_path, const std::string& dir) {
+  try {
+    glossa::MergeReport report;
+    const glossa::SpModel merged = glossa::merge_models(
+        glossa::SpModel::load(base_path), glossa::SpModel::load(add_path), {}, &report);
+    glossa::write_hf_tokenizer_folder(merged, dir, glossa::HfTokenizerOptions());
+    std::cout << report.to_json().dump() << "\n";
+  } catch (const glossa::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--extend") return extend(argv[2], argv[3], argv[4]);
   if (argc < 3) return usage();
   const std::string model_path = argv[1], text_path = argv[2];
   std::vector<int> thread_counts = {1, 2};
