@@ -245,6 +245,29 @@ SpSettings SpModel::settings() const {
   return s;
 }
 
+SpModel SpModel::with_normalizer_flags(bool add_dummy_prefix,
+                                       bool remove_extra_whitespaces) const {
+  constexpr uint32_t kAddDummyPrefix = 3, kRemoveExtraWhitespaces = 4;
+  std::string spec;
+  wire::Reader reader(proto_->normalizer_spec, "normalizer_spec");
+  wire::Field f;
+  while (reader.next(&f)) {
+    if (f.number != kAddDummyPrefix && f.number != kRemoveExtraWhitespaces) spec += f.raw;
+  }
+  wire::put_varint_field(&spec, kAddDummyPrefix, add_dummy_prefix ? 1 : 0);
+  wire::put_varint_field(&spec, kRemoveExtraWhitespaces, remove_extra_whitespaces ? 1 : 0);
+  std::string field_bytes;
+  wire::put_bytes_field(&field_bytes, field::kNormalizerSpec, spec);
+  SpModel copy(*this);
+  // The normalizer spec is the top-level field whose (one-byte) tag is field 3, wire type 2.
+  constexpr unsigned char kNormalizerTag = (field::kNormalizerSpec << 3) | 2;
+  for (std::string& raw : copy.proto_->other_fields) {
+    if (!raw.empty() && static_cast<unsigned char>(raw[0]) == kNormalizerTag) raw = field_bytes;
+  }
+  copy.proto_->normalizer_spec = spec;
+  return copy;
+}
+
 std::string SpModel::fingerprint() const { return Sha256::hex(serialize()); }
 
 }  // namespace glossa

@@ -83,6 +83,11 @@ class SpModel {
 
   SpSettings settings() const;
 
+  // A copy whose NormalizerSpec has add_dummy_prefix (field 3) and remove_extra_whitespaces
+  // (field 4) set as given; everything else is kept byte for byte. Used to encode a piece's text
+  // literally (e.g. " 안녕" keeps its leading space, "하세요" gets none).
+  SpModel with_normalizer_flags(bool add_dummy_prefix, bool remove_extra_whitespaces) const;
+
   // SHA-256 (hex) of serialize(): identifies this exact tokenizer in manifests and caches.
   std::string fingerprint() const;
 

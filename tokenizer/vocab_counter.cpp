@@ -1,0 +1,489 @@
+#include "tokenizer/vocab_counter.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "tokenizer/error.h"
+#include "tokenizer/utf8.h"
+
+namespace glossa {
+
+// ---------------------------------------------------------------------------------------------
+// Why cutting a document into segments is exact (see also docs/vocabulary-expansion.md).
+//
+// A document is cut before every ASCII space (0x20) that follows a non-space byte: "a  b c"
+// becomes "a" | "  b" | " c". The first segment is encoded as it is; every later one with exactly
+// ONE leading space removed ("  b" -> " b", " c" -> "c"), because SentencePiece's dummy prefix
+// puts back the "▁" that space stood for. Three things must hold:
+//
+// 1. Normalisation is local: the normalised document is the concatenation of the normalised
+//    segments. SentencePiece normalises (a) leading whitespace: removed when
+//    remove_extra_whitespaces is on, kept otherwise — only the first segment can have it, and it
+//    is encoded unchanged; (b) the dummy prefix "▁" is added to non-empty input — for a later
+//    segment it stands exactly for the removed space; (c) inner whitespace runs are collapsed to
+//    one "▁" when remove_extra_whitespaces is on — a later segment "  b" becomes " b" and then
+//    "▁b", the same single "▁" the whole document keeps; with it off, "▁" + "▁b" = "▁▁b" as in
+//    the whole document; (d) trailing whitespace: removed when on (a segment of spaces only
+//    encodes to nothing, as in the whole); kept when off — but a final segment that is exactly
+//    one space would lose its "▁" (the dummy prefix is only added to non-empty input), so it is
+//    kept with the segment before it. Characters are mapped by the precompiled charsmap one
+//    longest match at a time; no rule of SentencePiece's normalisers has a space inside its key,
+//    so no match crosses a cut (the tests check this on real text).
+// 2. The character before each cut is not "▁" in the normalised text. The byte before a cut is
+//    not a space, and no cut follows a literal "▁" (U+2581) of the raw text, which every
+//    normaliser keeps as the space symbol. But a normaliser may map a character to a space (NFKC:
+//    U+00A0, U+3000; nmt: tab, newline) or to nothing (U+200B). With remove_extra_whitespaces on,
+//    runs of such spaces collapse into the one "▁" that starts the next segment, so the character
+//    before the cut is the last non-space character; with it off only the identity normaliser is
+//    safe.
+// 3. No piece contains "▁" after another character. Then no BPE merge, unigram lattice edge or
+//    user-defined match can cross a cut, and the encoder's work on each side is independent:
+//    BPE picks merges by score then position, and the relative order of one side's merges is
+//    the same with or without the other side; Viterbi's best path passes through the cut node.
+//    (A unigram model adds the prefix's score to both alternatives it compares after a cut;
+//    float rounding could, in theory, turn a near tie the other way.)
+// Tabs, newlines and other whitespace are not cut points: they stay inside a segment, which is
+// always safe (a segment may be as long as the whole document).
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+// True when "▁" occurs in `piece` right after a character that is not "▁".
+bool has_inner_space_symbol(std::string_view piece) {
+  constexpr char32_t kSpace = 0x2581;
+  bool after_other = false;
+  const char* p = piece.data();
+  const char* end = p + piece.size();
+  while (p < end) {
+    const char32_t c = utf8::decode_next(p, end);
+    if (c == kSpace && after_other) return true;
+    after_other = c != kSpace;
+  }
+  return false;
+}
+
+uint64_t mix(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+// A fast 64-bit hash of short byte strings (multiply-xor, 8 bytes per step).
+uint64_t hash_bytes(std::string_view key) {
+  constexpr uint64_t kSeed = 0x9E3779B97F4A7C15ull, kMul = 0xBF58476D1CE4E5B9ull;
+  uint64_t h = kSeed ^ (key.size() * 0x94D049BB133111EBull);
+  const char* p = key.data();
+  size_t n = key.size();
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    h = mix(h ^ v, kMul);
+    p += 8;
+    n -= 8;
+  }
+  uint64_t v = 0;
+  std::memcpy(&v, p, n);
+  return mix(h ^ v, kMul ^ kSeed);
+}
+
+// Open-addressing table raw segment -> (ids, script characters, pending count), keys and data in
+// arenas so a lookup allocates nothing. Bounded: past max_entries the counts are flushed and only
+// the most often hit entries survive.
+class SegmentMemo {
+ public:
+  struct Entry {
+    uint64_t hash;
+    uint32_t key_offset, key_length;
+    uint32_t data_offset;  // ids then characters in data_
+    uint16_t id_count, char_count;
+    uint32_t hits;     // lookups since it entered or since the last eviction (halved there)
+    uint64_t pending;  // occurrences not yet added to the counts
+  };
+
+  explicit SegmentMemo(size_t max_entries) : max_entries_(std::max<size_t>(max_entries, 16)) {
+    rehash(64);
+  }
+
+  Entry* find(std::string_view key, uint64_t hash) {
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const uint32_t slot = slots_[i];
+      if (slot == 0) return nullptr;
+      Entry& e = entries_[slot - 1];
+      if (e.hash == hash && e.key_length == key.size() &&
+          std::memcmp(keys_.data() + e.key_offset, key.data(), key.size()) == 0) {
+        return &e;
+      }
+    }
+  }
+
+  void insert(std::string_view key, uint64_t hash, const std::vector<int>& ids,
+              const std::vector<int>& chars) {
+    Entry e{hash,
+            uint32_t(keys_.size()),
+            uint32_t(key.size()),
+            uint32_t(data_.size()),
+            uint16_t(ids.size()),
+            uint16_t(chars.size()),
+            1,
+            1};
+    keys_.append(key);
+    data_.insert(data_.end(), ids.begin(), ids.end());
+    data_.insert(data_.end(), chars.begin(), chars.end());
+    entries_.push_back(e);
+    if (entries_.size() * 2 > slots_.size()) {
+      rehash(slots_.size() * 2);
+    } else {
+      place(entries_.size() - 1);
+    }
+  }
+
+  bool full() const { return entries_.size() >= max_entries_; }
+  size_t size() const { return entries_.size(); }
+
+  // Calls add(ids, chars, pending) for every entry with pending occurrences and clears them.
+  template <typename Add>
+  void flush(Add&& add) {
+    for (Entry& e : entries_) {
+      if (e.pending == 0) continue;
+      const int* ids = data_.data() + e.data_offset;
+      add(ids, e.id_count, ids + e.id_count, e.char_count, e.pending);
+      e.pending = 0;
+    }
+  }
+
+  // Keeps at most half the capacity, the entries hit most (and at least twice); call after
+  // flush. Hit counts are halved so that new segments can compete.
+  void evict() {
+    std::vector<uint32_t> hits;
+    hits.reserve(entries_.size());
+    for (const Entry& e : entries_) hits.push_back(e.hits);
+    const size_t keep = max_entries_ / 2;
+    uint32_t threshold = 2;
+    if (hits.size() > keep) {
+      std::nth_element(hits.begin(), hits.begin() + keep, hits.end(), std::greater<>());
+      threshold = std::max<uint32_t>(threshold, hits[keep] + 1);
+    }
+    std::vector<Entry> kept;
+    std::string keys;
+    std::vector<int> data;
+    for (const Entry& e : entries_) {
+      if (e.hits < threshold) continue;
+      Entry k = e;
+      k.key_offset = uint32_t(keys.size());
+      k.data_offset = uint32_t(data.size());
+      k.hits = e.hits / 2;
+      keys.append(keys_, e.key_offset, e.key_length);
+      data.insert(data.end(), data_.begin() + e.data_offset,
+                  data_.begin() + e.data_offset + e.id_count + e.char_count);
+      kept.push_back(k);
+    }
+    entries_ = std::move(kept);
+    keys_ = std::move(keys);
+    data_ = std::move(data);
+    size_t slots = 64;
+    while (slots < entries_.size() * 2) slots *= 2;
+    rehash(slots);
+  }
+
+ private:
+  void place(size_t index) {
+    for (size_t i = entries_[index].hash & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == 0) {
+        slots_[i] = uint32_t(index + 1);
+        return;
+      }
+    }
+  }
+  void rehash(size_t slot_count) {
+    slots_.assign(slot_count, 0);
+    mask_ = slot_count - 1;
+    for (size_t i = 0; i < entries_.size(); ++i) place(i);
+  }
+
+  size_t max_entries_;
+  std::vector<uint32_t> slots_;  // 0 = empty, else index into entries_ + 1; power-of-two size
+  size_t mask_ = 0;
+  std::vector<Entry> entries_;
+  std::string keys_;
+  std::vector<int> data_;
+};
+
+}  // namespace
+
+std::vector<CodeRange> hangul_ranges() {
+  return {{0x1100, 0x11FF}, {0x3130, 0x318F}, {0xA960, 0xA97F}, {0xAC00, 0xD7A3}, {0xD7B0, 0xD7FF}};
+}
+
+std::vector<CodeRange> script_ranges(std::string_view script) {
+  if (script == "hangul" || script == "Hangul") return hangul_ranges();
+  fail("script_ranges", "unknown script '" + std::string(script) + "' (known: hangul)");
+}
+
+bool in_ranges(char32_t c, const std::vector<CodeRange>& ranges) {
+  for (const CodeRange& r : ranges)
+    if (c >= r.first && c <= r.last) return true;
+  return false;
+}
+
+bool contains_script_char(std::string_view text, const std::vector<CodeRange>& ranges) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end)
+    if (in_ranges(utf8::decode_next(p, end), ranges)) return true;
+  return false;
+}
+
+MemoPlan memo_plan(const SpModel& model) {
+  const SpSettings s = model.settings();
+  if (!s.split_by_whitespace) return {false, "split_by_whitespace is off"};
+  if (!s.add_dummy_prefix) return {false, "add_dummy_prefix is off"};
+  if (s.treat_whitespace_as_suffix) return {false, "treat_whitespace_as_suffix is on"};
+  if (!s.escape_whitespaces) return {false, "escape_whitespaces is off"};
+  if (!s.remove_extra_whitespaces && s.normalizer_name != "identity") {
+    return {false, "remove_extra_whitespaces is off and the normalizer '" + s.normalizer_name +
+                       "' may map a non-space character to a space"};
+  }
+  for (int id = 0; id < model.size(); ++id) {
+    const Piece& p = model.piece(id);
+    const bool matchable = p.type == PieceType::kNormal || p.type == PieceType::kUserDefined ||
+                           p.type == PieceType::kUnused;
+    if (matchable && has_inner_space_symbol(p.piece)) {
+      return {false, "piece " + std::to_string(id) + " '" + p.piece +
+                         "' has \"▁\" after another character"};
+    }
+  }
+  return {true, ""};
+}
+
+namespace {
+
+// What all threads share: the source (behind a mutex), options and progress.
+struct Shared {
+  Shared(const SpProcessor& p, DocumentSource& s, const CountOptions& o, const JobControl& j)
+      : processor(p), source(s), options(o), job(j) {}
+  const SpProcessor& processor;
+  DocumentSource& source;
+  const CountOptions& options;
+  const JobControl& job;
+  bool memoize = false;
+  char32_t char_lo = 0, char_hi = 0;  // span of options.char_ranges (dense char counts)
+  std::mutex mutex;
+  uint64_t documents = 0, bytes = 0;
+  bool done = false;
+};
+
+// A batch of documents back to back; ends[i] is where document i stops in text.
+struct Batch {
+  std::string text;
+  std::vector<size_t> ends;
+};
+
+// Takes the next batch of documents from the source; false at the end.
+bool next_batch(Shared& shared, Batch* batch, Document* doc) {
+  batch->text.clear();
+  batch->ends.clear();
+  std::lock_guard<std::mutex> lock(shared.mutex);
+  shared.job.check_cancelled();
+  while (!shared.done && batch->text.size() < shared.options.batch_bytes) {
+    if (!shared.source.next(doc)) {
+      shared.done = true;
+      break;
+    }
+    batch->text += doc->text;
+    batch->ends.push_back(batch->text.size());
+    ++shared.documents;
+    shared.bytes += doc->text.size();
+  }
+  shared.job.report(shared.source.progress(),
+                    "counting tokens: " + std::to_string(shared.documents) + " documents");
+  return !batch->ends.empty();
+}
+
+class Worker {
+ public:
+  explicit Worker(Shared& shared) : shared_(shared), memo_(shared.options.memo_max_entries) {
+    tokens_.assign(size_t(shared.processor.vocab_size()), 0);
+    if (!shared.options.char_ranges.empty())
+      chars_.assign(size_t(shared.char_hi - shared.char_lo) + 1, 0);
+  }
+
+  void run() {
+    Batch batch;
+    Document doc;
+    while (next_batch(shared_, &batch, &doc)) {
+      size_t begin = 0;
+      for (const size_t end : batch.ends) {
+        count_document(std::string_view(batch.text).substr(begin, end - begin));
+        begin = end;
+      }
+    }
+    flush();
+  }
+
+  std::vector<uint64_t> tokens_;
+  std::vector<uint64_t> chars_;  // [char_hi - char_lo + 1]
+  uint64_t segments_ = 0, hits_ = 0;
+
+ private:
+  void count_document(std::string_view doc) {
+    if (doc.empty()) return;
+    if (!shared_.memoize) {
+      encode_and_add(doc);
+      return;
+    }
+    const size_t n = doc.size();
+    size_t begin = 0;
+    while (begin < n) {
+      size_t end = next_cut(doc, begin);
+      if (end + 1 == n) end = n;  // a final lone space stays with its segment (point 1d)
+      const size_t skip = begin == 0 ? 0 : 1;
+      count_segment(doc.substr(begin + skip, end - begin - skip));
+      begin = end;
+    }
+  }
+
+  // The first cut after `from`: an ASCII space after a byte that is neither a space nor the end
+  // of a literal "▁" (U+2581, which is already the space symbol: point 2); n when none.
+  static size_t next_cut(std::string_view doc, size_t from) {
+    const size_t n = doc.size();
+    size_t q = from;
+    while (true) {
+      while (q < n && doc[q] == ' ') ++q;
+      const void* space = q < n ? std::memchr(doc.data() + q, ' ', n - q) : nullptr;
+      if (space == nullptr) return n;
+      const size_t p = size_t(static_cast<const char*>(space) - doc.data());
+      if (p < 3 || doc.compare(p - 3, 3, "\xE2\x96\x81") != 0) return p;
+      q = p;
+    }
+  }
+
+  void count_segment(std::string_view key) {
+    ++segments_;
+    if (key.size() > shared_.options.memo_max_key_bytes) {
+      encode_and_add(key);
+      return;
+    }
+    const uint64_t hash = hash_bytes(key);
+    if (SegmentMemo::Entry* e = memo_.find(key, hash)) {
+      ++e->pending;
+      ++e->hits;
+      ++hits_;
+      return;
+    }
+    if (memo_.full()) {
+      flush();
+      memo_.evict();
+    }
+    shared_.processor.encode(key, &ids_);
+    collect_chars(key);
+    memo_.insert(key, hash, ids_, script_chars_);
+  }
+
+  void encode_and_add(std::string_view text) {
+    shared_.processor.encode(text, &ids_);
+    collect_chars(text);
+    add(ids_.data(), ids_.size(), script_chars_.data(), script_chars_.size(), 1);
+  }
+
+  void collect_chars(std::string_view text) {
+    script_chars_.clear();
+    if (chars_.empty()) return;
+    const char* p = text.data();
+    const char* end = p + text.size();
+    while (p < end) {
+      const char32_t c = utf8::decode_next(p, end);
+      if (c >= shared_.char_lo && c <= shared_.char_hi &&
+          in_ranges(c, shared_.options.char_ranges)) {
+        script_chars_.push_back(int(c));
+      }
+    }
+  }
+
+  void add(const int* ids, size_t id_count, const int* chars, size_t char_count, uint64_t n) {
+    for (size_t i = 0; i < id_count; ++i) tokens_[size_t(ids[i])] += n;
+    for (size_t i = 0; i < char_count; ++i) chars_[size_t(chars[i]) - shared_.char_lo] += n;
+  }
+
+  void flush() {
+    memo_.flush([this](const int* ids, size_t id_count, const int* chars, size_t char_count,
+                       uint64_t n) { add(ids, id_count, chars, char_count, n); });
+  }
+
+  Shared& shared_;
+  SegmentMemo memo_;
+  std::vector<int> ids_;           // reused encode output
+  std::vector<int> script_chars_;  // reused: script code points of the current text
+};
+
+void sum_into(CountResult* result, std::vector<uint64_t>* chars, const Worker& w) {
+  for (size_t i = 0; i < w.tokens_.size(); ++i) result->token_counts[i] += w.tokens_[i];
+  for (size_t i = 0; i < w.chars_.size(); ++i) (*chars)[i] += w.chars_[i];
+  result->segments += w.segments_;
+  result->memo_hits += w.hits_;
+}
+
+}  // namespace
+
+CountResult count_corpus(const SpProcessor& processor, DocumentSource& source,
+                         const CountOptions& options, const JobControl& job) {
+  const auto start = std::chrono::steady_clock::now();
+  Shared shared(processor, source, options, job);
+  const MemoPlan plan = memo_plan(processor.model());
+  shared.memoize = options.memoize && plan.exact;
+  if (!options.char_ranges.empty()) {
+    shared.char_lo = options.char_ranges.front().first;
+    shared.char_hi = options.char_ranges.front().last;
+    for (const CodeRange& r : options.char_ranges) {
+      if (r.first > r.last || r.last > 0x10FFFF) fail("count_corpus", "bad code point range");
+      shared.char_lo = std::min(shared.char_lo, r.first);
+      shared.char_hi = std::max(shared.char_hi, r.last);
+    }
+  }
+  const int threads = std::max(1, options.threads);
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(shared));
+  if (threads == 1) {
+    workers[0]->run();
+  } else {
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) {
+      pool.emplace_back([&, i] {
+        try {
+          workers[size_t(i)]->run();
+        } catch (...) {
+          errors[size_t(i)] = std::current_exception();
+          std::lock_guard<std::mutex> lock(shared.mutex);
+          shared.done = true;  // the others stop at their next batch
+        }
+      });
+    }
+    for (std::thread& t : pool) t.join();
+    for (const std::exception_ptr& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+  CountResult result;
+  result.token_counts.assign(size_t(processor.vocab_size()), 0);
+  std::vector<uint64_t> chars(workers[0]->chars_.size(), 0);
+  for (const auto& w : workers) sum_into(&result, &chars, *w);
+  for (size_t i = 0; i < chars.size(); ++i)
+    if (chars[i] != 0) result.char_counts.emplace_back(shared.char_lo + char32_t(i), chars[i]);
+  for (const uint64_t c : result.token_counts) result.tokens += c;
+  result.documents = shared.documents;
+  result.text_bytes = shared.bytes;
+  result.memoized = shared.memoize;
+  result.memo_reason = shared.memoize ? "" : (options.memoize ? plan.reason : "memoize is off");
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  job.report(1.0, "counted " + std::to_string(result.documents) + " documents");
+  return result;
+}
+
+std::vector<uint64_t> count_tokens(const SpProcessor& processor, DocumentSource& source,
+                                   const CountOptions& options, const JobControl& job) {
+  return count_corpus(processor, source, options, job).token_counts;
+}
+
+}  // namespace glossa
