@@ -26,6 +26,7 @@ debian_packages=(
   xvfb xauth
   python3 python3-venv python3-pip
   clang libclang-rt-14-dev
+  bc time  # benchmark scripts (bench/*.sh)
 )
 
 log() { echo "[setup] $*" >&2; }

@@ -1,0 +1,225 @@
+// ctest-labels: unit data
+// glossa-cli end to end: the documented command forms run the real executable on NSMC, their
+// --json results hold what the engine computed (checked against Python sentencepiece), and bad
+// usage, bad input and Ctrl-C give the documented exit status and messages.
+#include <signal.h>
+
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+
+using glossa::test::ProcessResult;
+using nlohmann::json;
+
+namespace {
+
+ProcessResult cli(const QStringList& args) {
+  return glossa::test::run(glossa::test::program("glossa-cli"), args);
+}
+
+// Runs glossa-cli with --json and returns the parsed stdout; fails the test on a non-zero exit.
+json cliJson(QStringList args) {
+  args << "--json"
+       << "--quiet";
+  const ProcessResult r = cli(args);
+  if (r.exit_code != 0)
+    qWarning("glossa-cli %s failed (%d): %s", qPrintable(args.join(' ')), r.exit_code,
+             r.err.constData());
+  if (r.exit_code != 0) return json();
+  return json::parse(r.out.toStdString());
+}
+
+// Declares `var` = cliJson(args...) and fails the test (instead of throwing later) when the
+// command did not succeed.
+#define CLI_JSON(var, ...)               \
+  const json var = cliJson(__VA_ARGS__); \
+  QVERIFY2(!var.is_null(), #var ": glossa-cli failed (see the warning above)")
+
+json pythonJson(const QString& py, const QStringList& args) {
+  const ProcessResult r =
+      glossa::test::run(py, QStringList{glossa::test::pythonScript("cli_reference.py")} + args);
+  if (r.exit_code != 0) qWarning("python failed: %s", r.err.constData());
+  return r.exit_code == 0 ? json::parse(r.out.toStdString()) : json();
+}
+
+// The first `reviews` lines of NSMC (header kept) plus one review with invalid UTF-8.
+void writeSample(const QString& nsmc, const QString& out, int reviews) {
+  QFile in(nsmc), file(out);
+  QVERIFY(in.open(QIODevice::ReadOnly) && file.open(QIODevice::WriteOnly));
+  for (int i = 0; i <= reviews && !in.atEnd(); ++i) file.write(in.readLine());
+  file.write("1\t2\t3\t4\tbroken \xC3( review\n");
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  QString sample_, llama_;
+  QString path(const QString& name) const { return dir_.filePath(name); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(QFile::exists(glossa::test::program("glossa-cli")));
+    const QString nsmc = glossa::test::sharedFile("korean/nsmc_reviews.tsv");
+    llama_ = glossa::test::sharedFile("tokenizers/llama2/tokenizer.model");
+    if (nsmc.isEmpty() || llama_.isEmpty()) return;  // data tests skip one by one
+    sample_ = path("nsmc.tsv");
+    writeSample(nsmc, sample_, 6000);
+  }
+
+  void everySubcommandHasHelp() {
+    const QList<QStringList> forms = {
+        {"corpus", "stats"}, {"corpus", "clean"}, {"tokenizer", "train"}, {"tokenizer", "analyze"},
+        {"vocab", "count"},  {"vocab", "expand"}, {"vocab", "merge"},     {"pack"}};
+    for (QStringList form : forms) {
+      const ProcessResult r = cli(form << "--help");
+      QCOMPARE(r.exit_code, 0);
+      QVERIFY2(r.out.contains("--json") && r.out.contains("Usage:"), r.out.constData());
+    }
+  }
+
+  void badUsageExitsTwo() {
+    QCOMPARE(cli({}).exit_code, 2);
+    QCOMPARE(cli({"vocab", "frobnicate"}).exit_code, 2);
+    const ProcessResult missing = cli({"corpus", "stats", path("no-such-file.txt")});
+    QCOMPARE(missing.exit_code, 2);
+    QVERIFY(missing.err.contains("no-such-file.txt"));
+    QCOMPARE(cli({"tokenizer", "train", "--input", path("x"), "--out", "p"}).exit_code, 2);
+  }
+
+  void corruptModelNamesTheFile() {
+    QFile text(path("not-a-model.model"));
+    QVERIFY(text.open(QIODevice::WriteOnly));
+    text.write("this is plain text, not a ModelProto\n");
+    text.close();
+    const ProcessResult r = cli({"vocab", "merge", "--base", text.fileName(), "--add",
+                                 text.fileName(), "--out", path("m.model")});
+    QCOMPARE(r.exit_code, 1);
+    QVERIFY2(r.err.contains("not-a-model.model"), r.err.constData());
+    QVERIFY(!QFile::exists(path("m.model")));
+  }
+
+  void statsReportCountsAndInvalidUtf8() {
+    if (sample_.isEmpty()) QSKIP("shared data (NSMC, Llama 2 tokenizer) not found");
+    CLI_JSON(stats, {"corpus", "stats", sample_, "--column", "review"});
+    QCOMPARE(stats.size(), size_t(1));
+    QCOMPARE(stats[0]["documents"].get<int>(), 6001);
+    QVERIFY(stats[0]["char_shares"]["hangul"].get<double>() > 0.5);
+    QCOMPARE(stats[0]["read"]["invalid_utf8"].get<int>(), 1);
+    QCOMPARE(stats[0]["read"]["first_invalid_utf8"][0]["line"].get<int>(), 6002);
+    // A second run with a project database answers from it.
+    const QString db = path("project.sqlite");
+    CLI_JSON(first, {"corpus", "stats", sample_, "--column", "review", "--project", db});
+    CLI_JSON(second, {"corpus", "stats", sample_, "--column", "review", "--project", db});
+    QCOMPARE(first[0]["from_cache"].get<bool>(), false);
+    QCOMPARE(second[0]["from_cache"].get<bool>(), true);
+    QVERIFY(first[0]["chars"] == second[0]["chars"]);
+  }
+
+  void cleanTrainAnalyze() {
+    if (sample_.isEmpty()) QSKIP("shared data (NSMC, Llama 2 tokenizer) not found");
+    CLI_JSON(clean, {"corpus", "clean", sample_, "--column", "review", "--out",
+                     path("clean/ko.jsonl"), "--min-chars", "5"});
+    QCOMPARE(clean["documents_in"].get<int>(), 6001);
+    uint64_t removed = 0;
+    for (const json& f : clean["filters"]) removed += f["documents"].get<uint64_t>();
+    QCOMPARE(clean["documents_kept"].get<uint64_t>() + removed, uint64_t(6001));
+    QVERIFY(QFile::exists(path("clean/ko.report.json")));
+
+    CLI_JSON(train, {"tokenizer", "train", "--input", path("clean/ko.jsonl"), "--vocab-size",
+                     "3000", "--model-type", "bpe", "--out", path("tok/ko"), "--byte-fallback"});
+    QCOMPARE(train["vocab_size"].get<int>(), 3000);
+    QVERIFY(QFile::exists(path("tok/ko.model")) && QFile::exists(path("tok/ko.vocab")));
+
+    CLI_JSON(analysis, {"tokenizer", "analyze", "--tokenizer", llama_, "--tokenizer",
+                        path("tok/ko.model"), "--input", path("clean/ko.jsonl")});
+    const json& t = analysis["tokenizers"];
+    QCOMPARE(t.size(), size_t(2));
+    // Llama 2 splits Hangul into bytes; a Korean tokenizer needs far fewer tokens.
+    QVERIFY(t[0]["fertility"].get<double>() > 2 * t[1]["fertility"].get<double>());
+    QVERIFY(t[1]["length_ratio"].get<double>() < 0.7);
+  }
+
+  void mergeCountAndPackMatchPython() {
+    GLOSSA_REQUIRE_PYTHON(py);
+    if (!QFile::exists(path("tok/ko.model"))) QSKIP("needs cleanTrainAnalyze's outputs");
+    CLI_JSON(merge, {"vocab", "merge", "--base", llama_, "--add", path("tok/ko.model"), "--out",
+                     path("merged/m.model")});
+    QCOMPARE(merge["base_size"].get<int>(), 32000);
+    const int merged = merge["merged_size"].get<int>();
+    QVERIFY(merged > 32500);
+    const json pieces = pythonJson(py, {"pieces", path("merged/m.model")});
+    QVERIFY(!pieces.is_null());
+    QCOMPARE(pieces["size"].get<int>(), merged);
+
+    const QString jsonl = path("clean/ko.jsonl");
+    CLI_JSON(counts, {"vocab", "count", "--tokenizer", path("merged/m.model"), "--input", jsonl,
+                      "--threads", "2"});
+    const json reference = pythonJson(py, {"count", path("merged/m.model"), jsonl});
+    QCOMPARE(counts["counts"].size(), size_t(merged));
+    QCOMPARE(counts["tokens"].get<uint64_t>(), reference["tokens"].get<uint64_t>());
+    QVERIFY(counts["counts"] == reference["counts"]);
+
+    CLI_JSON(pack, {"pack", "--tokenizer", path("merged/m.model"), "--input", jsonl, "--out",
+                    path("shards/ko"), "--heldout", "0.1"});
+    const uint64_t docs = reference["documents"].get<uint64_t>();
+    const uint64_t packed = pack["train"]["documents"].get<uint64_t>() +
+                            pack["heldout"]["documents"].get<uint64_t>() +
+                            pack["dropped"]["documents"].get<uint64_t>();
+    QCOMPARE(packed, docs);
+    QVERIFY(pack["heldout"]["documents"].get<uint64_t>() > 0);
+    // Every kept document is its tokens plus one EOS.
+    QCOMPARE(
+        pack["train"]["tokens"].get<uint64_t>() + pack["heldout"]["tokens"].get<uint64_t>(),
+        reference["tokens"].get<uint64_t>() + docs - pack["dropped"]["documents"].get<uint64_t>());
+    QVERIFY(QFile::exists(path("shards/ko.bin")) && QFile::exists(path("shards/ko.manifest.json")));
+  }
+
+  void expandWritesFolderAndDecisions() {
+    GLOSSA_REQUIRE_PYTHON(py);
+    if (!QFile::exists(path("tok/ko.model"))) QSKIP("needs cleanTrainAnalyze's outputs");
+    CLI_JSON(report, {"vocab", "expand", "--base", llama_, "--intermediate", path("tok/ko.model"),
+                      "--corpus", path("clean/ko.jsonl"), "--min-freq", "30", "--script", "hangul",
+                      "--char-min-freq", "5", "--threads", "2", "--out", path("expanded")});
+    QCOMPARE(report["converged"].get<bool>(), true);
+    const int size = report["final"]["size"].get<int>();
+    QVERIFY(size > 32000 && size < 32000 + 3000);
+    for (const char* file : {"tokenizer.model", "new_token_map.jsonl", "expansion_report.json",
+                             "token_counts.tsv", "glossa-project.sqlite"})
+      QVERIFY2(QFile::exists(path("expanded/") + file), file);
+    const json pieces = pythonJson(py, {"pieces", path("expanded/tokenizer.model")});
+    QCOMPARE(pieces["size"].get<int>(), size);
+    // The kept pieces all pass the frequency rule: recount with the final model.
+    CLI_JSON(counts, {"vocab", "count", "--tokenizer", path("expanded/tokenizer.model"), "--input",
+                      path("clean/ko.jsonl")});
+    for (int id = 32000; id < size; ++id) {
+      const bool single_char = pieces["pieces"][id][0].get<std::string>().size() <= 3;
+      QVERIFY2(single_char || counts["counts"][id].get<uint64_t>() >= 30,
+               pieces["pieces"][id][0].get<std::string>().c_str());
+    }
+  }
+
+  void ctrlCCancelsWithoutOutput() {
+    GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
+    QProcess process;
+    const QString out = path("cancelled.jsonl");
+    process.start(glossa::test::program("glossa-cli"),
+                  {"corpus", "clean", nsmc, "--column", "review", "--out", out});
+    QVERIFY(process.waitForStarted());
+    process.setReadChannel(QProcess::StandardError);
+    QVERIFY(process.waitForReadyRead(60000));  // the first progress line: the job is running
+    ::kill(static_cast<pid_t>(process.processId()), SIGINT);
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitCode(), 130);
+    QVERIFY(process.readAllStandardError().contains("cancelled"));  // rest of stderr
+    QVERIFY(!QFile::exists(out));
+    QVERIFY(!QFile::exists(path("cancelled.report.json")));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
