@@ -63,6 +63,22 @@ inline uint64_t hash_bytes(const char* p, size_t n) {
   return mix(h ^ v, kMul ^ kSeed);
 }
 
+// memcmp(a, b, n) == 0 for the short strings of a piece table, without a library call.
+inline bool same_bytes(const char* a, const char* b, size_t n) {
+  while (n >= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+    a += 8;
+    b += 8;
+    n -= 8;
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 // NormalizerSpec.precompiled_charsmap (field 2 of ModelProto field 3); empty when absent.
 std::string precompiled_charsmap(const SpModel& model) {
   const std::string bytes = model.serialize();
@@ -368,6 +384,7 @@ std::optional<BpeEncoder> BpeEncoder::try_create(const SpModel& model, std::stri
   size_t slots = 64;
   while (slots < size_t(model.size()) * 2) slots *= 2;
   e.slots_.assign(slots, Slot{});
+  e.tags_.assign(slots, 0);
   e.mask_ = slots - 1;
   for (int id = 0; id < model.size(); ++id) {
     const Piece& p = model.piece(id);
@@ -407,16 +424,16 @@ void BpeEncoder::insert(std::string_view piece, int id, const Piece& p) {
   const uint64_t h = hash_bytes(piece.data(), piece.size());
   const uint32_t tag = uint32_t(h >> 32) | 1u;
   size_t i = h & mask_;
-  while (slots_[i].tag != 0) {
+  while (tags_[i] != 0) {
     const Slot& s = slots_[i];
-    if (s.tag == tag && (s.key & 0xFF) == piece.size() &&
+    if (tags_[i] == tag && (s.key & 0xFF) == piece.size() &&
         std::memcmp(keys_.data() + (s.key >> 8), piece.data(), piece.size()) == 0)
       break;
     i = (i + 1) & mask_;
   }
   Slot& s = slots_[i];
-  if (s.tag == 0) {
-    s.tag = tag;
+  if (tags_[i] == 0) {
+    tags_[i] = tag;
     s.key = uint32_t(keys_.size()) << 8 | uint32_t(piece.size());
     keys_.append(piece);
   }
@@ -446,10 +463,12 @@ const BpeEncoder::Slot* BpeEncoder::find(std::string_view piece) const {
   const uint64_t h = hash_bytes(piece.data(), piece.size());
   const uint32_t tag = uint32_t(h >> 32) | 1u;
   for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+    const uint32_t t = tags_[i];
+    if (t == 0) return nullptr;
+    if (t != tag) continue;
     const Slot& s = slots_[i];
-    if (s.tag == 0) return nullptr;
-    if (s.tag == tag && (s.key & 0xFF) == piece.size() &&
-        std::memcmp(keys_.data() + (s.key >> 8), piece.data(), piece.size()) == 0)
+    if ((s.key & 0xFF) == piece.size() &&
+        same_bytes(keys_.data() + (s.key >> 8), piece.data(), piece.size()))
       return &s;
   }
 }

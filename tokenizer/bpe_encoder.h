@@ -32,15 +32,16 @@ class BpeEncoder {
   int vocab_size() const { return vocab_size_; }
 
  private:
-  // One slot of the open-addressing piece table (power-of-two size, linear probing).
+  // One slot of the open-addressing piece table (power-of-two size, linear probing). Its tag
+  // (high 32 bits of the hash, made nonzero; 0 = empty) is in tags_, which is probed first: most
+  // lookups are of pairs that are no piece, and the tags alone fit in the L2 cache.
   struct Slot {
-    uint32_t tag = 0;           // high 32 bits of the hash, 0 = empty slot (tags are made nonzero)
-    uint32_t key = 0;           // offset into keys_ << 8 | length in bytes
-    int32_t merge_id = -1;      // id when NORMAL / USER_DEFINED / UNUSED (may be merged), else -1
-    int32_t final_id = -1;      // id SentencePiece's PieceToId gives (CONTROL/UNKNOWN/BYTE first)
-    float score = 0.0f;         // merge priority (the piece's score)
-    bool merge_unused = false;  // merge_id is an UNUSED piece (its merges are recorded)
-    bool final_unused = false;  // final_id is an UNUSED piece: resegmented into its parts
+    uint32_t key = 0;             // offset into keys_ << 8 | length in bytes
+    int32_t merge_id = -1;        // id when NORMAL / USER_DEFINED / UNUSED (may be merged), else -1
+    int32_t final_id = -1;        // id SentencePiece's PieceToId gives (CONTROL/UNKNOWN/BYTE first)
+    float score = 0.0f;           // merge priority (the piece's score)
+    bool merge_unused = false;    // merge_id is an UNUSED piece (its merges are recorded)
+    bool final_unused = false;    // final_id is an UNUSED piece: resegmented into its parts
     bool final_reserved = false;  // final_id is a CONTROL / UNKNOWN / BYTE piece
   };
   struct Scratch;
@@ -51,6 +52,7 @@ class BpeEncoder {
   const Slot* find(std::string_view piece) const;
   void insert(std::string_view piece, int id, const Piece& p);
 
+  std::vector<uint32_t> tags_;
   std::vector<Slot> slots_;
   uint64_t mask_ = 0;
   std::string keys_;

@@ -11,6 +11,7 @@
 #include "tokenizer/sp_model.h"
 #include "tokenizer/sp_processor.h"
 #include "tokenizer/tokenizer_trainer.h"
+#include "tokenizer/vocab_counter.h"
 
 using glossa::BpeEncoder;
 using glossa::Piece;
@@ -296,6 +297,27 @@ class TestBpeEncoder : public QObject {
     QCOMPARE(ids, tiny_.sp->encode("😀 漢字 <ko>ㅋㅋ"));
     const QString diff = first_mismatch(tiny_, views(unicode_soup(5000, true, 3)));
     QVERIFY2(diff.isEmpty(), qPrintable(diff));
+  }
+
+  void vocabCounterUsesItForMemoMisses() {
+    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
+    GLOSSA_REQUIRE_SHARED(lammlein, "tokenizers/llammlein_de/tokenizer.model");
+    const auto docs = read_docs(nsmc, "review", 5000);
+    const auto count = [&](const SpProcessor& sp) {
+      glossa::VectorSource source(docs);
+      return glossa::count_corpus(sp, source, {}, glossa::JobControl());
+    };
+    const SpProcessor& ko = *models_[1].sp;
+    const glossa::CountResult fast = count(ko);
+    QCOMPARE(fast.encoder, std::string("bpe_encoder"));
+    std::vector<uint64_t> want(size_t(ko.vocab_size()), 0);
+    for (const std::string& d : docs)
+      for (const int id : ko.encode(d)) ++want[size_t(id)];
+    QVERIFY(fast.token_counts == want);
+    const glossa::CountResult slow = count(*SpProcessor::load(lammlein.toStdString()));
+    QVERIFY2(slow.encoder.rfind("sentencepiece (", 0) == 0, slow.encoder.c_str());
+    QVERIFY2(slow.encoder.find("precompiled") != std::string::npos, slow.encoder.c_str());
   }
 
   void resegmentsUnusedPieces() {
