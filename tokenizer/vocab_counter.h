@@ -65,7 +65,10 @@ struct CountResult {
   std::string memo_reason;  // why memoisation was not used (empty when it was)
   uint64_t segments = 0;    // segments looked up in the memo
   uint64_t memo_hits = 0;   // of those, found already encoded
-  double seconds = 0.0;     // wall-clock time of the count
+  // What encoded the memo misses: "bpe_encoder" (tokenizer/bpe_encoder.h) or "sentencepiece"
+  // (with BpeEncoder's reason in parentheses when it refused the model).
+  std::string encoder;
+  double seconds = 0.0;  // wall-clock time of the count
 };
 
 // Counts ids (and characters) of every document of `source`. Throws CancelledError when `job`
