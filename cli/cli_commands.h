@@ -13,5 +13,6 @@ void add_vocab_count_command(CLI::App* vocab);
 void add_vocab_expand_command(CLI::App* vocab);
 void add_vocab_merge_command(CLI::App* vocab);
 void add_pack_command(CLI::App* app);
+void add_bench_prepare_command(CLI::App* bench);
 
 }  // namespace glossa::cli

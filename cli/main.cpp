@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   add_vocab_expand_command(vocab);
   add_vocab_merge_command(vocab);
   add_pack_command(&app);
+  auto* bench = app.add_subcommand("bench", "Prepare multiple-choice benchmarks for scoring");
+  bench->require_subcommand(1);
+  add_bench_prepare_command(bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,5 @@
 #include "tokenizer/corpus_reader.h"
+#include "tokenizer/json_field_scanner.h"
 
 #include <algorithm>
 #include <cctype>
@@ -265,7 +266,14 @@ bool CorpusReader::Impl::next_jsonl(Document* doc) {
     }
     if (is_blank(ln.text)) continue;  // empty lines: silently
     const std::string_view text = checked(ln);
-    nlohmann::json value;
+    if (scan_json_string_field(text, options.field, &doc->text)) {  // the fast, common case
+      doc_line = ln.line;
+      doc_offset = ln.offset;
+      doc_split = false;
+      if (hand_out(doc, true)) return true;
+      continue;
+    }
+    nlohmann::json value;  // the slow path: unusual lines and every error message
     try {
       value = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {

@@ -7,7 +7,8 @@ namespace glossa {
 
 namespace {
 template <typename T>
-void read(const nlohmann::json& j, const char* key, T* out, const std::string& where, bool required) {
+void read(const nlohmann::json& j, const char* key, T* out, const std::string& where,
+          bool required) {
   const auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
     if (required) fail(where, std::string("missing field \"") + key + "\"");
@@ -31,7 +32,8 @@ int64_t first_id(const nlohmann::json& j, const char* key, int64_t fallback) {
 int64_t ModelConfig::non_embedding_parameter_count() const {
   const int64_t h = hidden_size, q = head_size();
   const int64_t attention = h * num_attention_heads * q * 2 + h * num_key_value_heads * q * 2;
-  const int64_t attention_b = attention_bias ? (num_attention_heads + 2 * num_key_value_heads) * q + h : 0;
+  const int64_t attention_b =
+      attention_bias ? (num_attention_heads + 2 * num_key_value_heads) * q + h : 0;
   const int64_t mlp = 3 * h * intermediate_size + (mlp_bias ? 2 * intermediate_size + h : 0);
   return num_hidden_layers * (attention + attention_b + mlp + 2 * h) + h;
 }
@@ -43,7 +45,8 @@ int64_t ModelConfig::parameter_count() const {
 
 void ModelConfig::validate(const std::string& where) const {
   auto positive = [&](int64_t v, const char* name) {
-    if (v <= 0) fail(where, std::string(name) + " must be positive (got " + std::to_string(v) + ")");
+    if (v <= 0)
+      fail(where, std::string(name) + " must be positive (got " + std::to_string(v) + ")");
   };
   positive(vocab_size, "vocab_size");
   positive(hidden_size, "hidden_size");
@@ -117,34 +120,34 @@ ModelConfig ModelConfig::load(const std::string& path) {
 
 nlohmann::json ModelConfig::to_json() const {
   const bool mistral = architecture == "MistralForCausalLM";
-  nlohmann::json j = {
-      {"architectures", {architecture}},
-      {"model_type", mistral ? "mistral" : "llama"},
-      {"vocab_size", vocab_size},
-      {"hidden_size", hidden_size},
-      {"intermediate_size", intermediate_size},
-      {"num_hidden_layers", num_hidden_layers},
-      {"num_attention_heads", num_attention_heads},
-      {"num_key_value_heads", num_key_value_heads},
-      {"head_dim", head_size()},
-      {"max_position_embeddings", max_position_embeddings},
-      {"rms_norm_eps", rms_norm_eps},
-      {"rope_theta", rope_theta},
-      {"rope_scaling", nullptr},
-      {"tie_word_embeddings", tie_word_embeddings},
-      {"hidden_act", "silu"},
-      {"initializer_range", 0.02},
-      {"attention_dropout", 0.0},
-      {"bos_token_id", bos_token_id},
-      {"eos_token_id", eos_token_id},
-      {"torch_dtype", torch_dtype},
-      {"use_cache", true}};
+  nlohmann::json j = {{"architectures", {architecture}},
+                      {"model_type", mistral ? "mistral" : "llama"},
+                      {"vocab_size", vocab_size},
+                      {"hidden_size", hidden_size},
+                      {"intermediate_size", intermediate_size},
+                      {"num_hidden_layers", num_hidden_layers},
+                      {"num_attention_heads", num_attention_heads},
+                      {"num_key_value_heads", num_key_value_heads},
+                      {"head_dim", head_size()},
+                      {"max_position_embeddings", max_position_embeddings},
+                      {"rms_norm_eps", rms_norm_eps},
+                      {"rope_theta", rope_theta},
+                      {"rope_scaling", nullptr},
+                      {"tie_word_embeddings", tie_word_embeddings},
+                      {"hidden_act", "silu"},
+                      {"initializer_range", 0.02},
+                      {"attention_dropout", 0.0},
+                      {"bos_token_id", bos_token_id},
+                      {"eos_token_id", eos_token_id},
+                      {"torch_dtype", torch_dtype},
+                      {"use_cache", true}};
   if (!mistral) {
     j["attention_bias"] = attention_bias;
     j["mlp_bias"] = mlp_bias;
     j["pretraining_tp"] = 1;
   }
-  if (mistral) j["sliding_window"] = sliding_window > 0 ? nlohmann::json(sliding_window) : nlohmann::json();
+  if (mistral)
+    j["sliding_window"] = sliding_window > 0 ? nlohmann::json(sliding_window) : nlohmann::json();
   if (!rope_scaling.type.empty())
     j["rope_scaling"] = {{"rope_type", rope_scaling.type}, {"factor", rope_scaling.factor}};
   if (pad_token_id >= 0) j["pad_token_id"] = pad_token_id;

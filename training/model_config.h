@@ -32,7 +32,7 @@ struct ModelConfig {
   bool mlp_bias = false;
   int64_t sliding_window = 0;  // Mistral; 0 = none (full causal attention)
   int64_t bos_token_id = 1, eos_token_id = 2;
-  int64_t pad_token_id = -1;  // -1 = none
+  int64_t pad_token_id = -1;            // -1 = none
   std::string torch_dtype = "float32";  // what the checkpoint stores: float32, float16, bfloat16
 
   int64_t head_size() const { return head_dim > 0 ? head_dim : hidden_size / num_attention_heads; }
@@ -45,7 +45,8 @@ struct ModelConfig {
   // Throws Error naming the field (and `where`, e.g. the file) when a value cannot work.
   void validate(const std::string& where = "model config") const;
   // Hugging Face config.json; unknown keys are ignored, a missing required key throws.
-  static ModelConfig from_json(const nlohmann::json& json, const std::string& where = "config.json");
+  static ModelConfig from_json(const nlohmann::json& json,
+                               const std::string& where = "config.json");
   static ModelConfig load(const std::string& config_json_path);
   nlohmann::json to_json() const;  // what transformers 4.57 reads back to the same model
 };
