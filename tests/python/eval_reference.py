@@ -18,6 +18,7 @@ tests/cli/test_cli_eval.cpp): transformers 4.57 runs the same ids, numpy scores 
       MAX_WINDOWS windows (0 = all) are scored one by one. Prints {tokens, nll, loss, bytes,
       bytes_estimated, bpb, windows}; bytes from the manifest's heldout part, scaled by the share
       of tokens when only some windows are scored.
+  Several commands separated by "--" run in one Python start and print a JSON list of results.
 """
 import json
 import math
@@ -41,7 +42,7 @@ def make_model(directory, config_json, seed):
             if name.endswith("norm.weight"):
                 p.add_(0.1 * torch.randn_like(p))
     model.save_pretrained(directory, safe_serialization=True)
-    print(json.dumps({"model_dir": directory}))
+    return {"model_dir": directory}
 
 
 def load(directory):
@@ -101,7 +102,7 @@ def mc(directory, max_length, files):
                     "acc_stderr": math.sqrt(acc * (1 - acc) / (n - 1)),
                     "acc_norm": float(np.mean([p == g for p, g in zip(pred_norm, gold)])),
                     "f1": macro_f1(gold, pred)})
-    print(json.dumps(out))
+    return out
 
 
 def heldout(directory, prefix, seq_len, max_windows):
@@ -132,20 +133,33 @@ def heldout(directory, prefix, seq_len, max_windows):
     manifest_bytes = manifest["heldout"]["bytes"]
     estimated = tokens < total
     nbytes = manifest_bytes * tokens / total if estimated else float(manifest_bytes)
-    print(json.dumps({"tokens": tokens, "nll": nll, "loss": nll / tokens, "bytes": nbytes,
-                      "bytes_estimated": estimated, "bpb": nll / math.log(2) / nbytes,
-                      "windows": windows, "total_tokens": total}))
+    return {"tokens": tokens, "nll": nll, "loss": nll / tokens, "bytes": nbytes,
+            "bytes_estimated": estimated, "bpb": nll / math.log(2) / nbytes,
+            "windows": windows, "total_tokens": total}
+
+
+def run(argv):
+    if argv[0] == "make-model":
+        return make_model(argv[1], argv[2], argv[3])
+    if argv[0] == "mc":
+        return mc(argv[1], int(argv[2]), argv[3:])
+    if argv[0] == "heldout":
+        return heldout(argv[1], argv[2], int(argv[3]), int(argv[4]))
+    sys.exit("unknown command " + argv[0])
 
 
 def main(argv):
-    if argv[1] == "make-model":
-        make_model(argv[2], argv[3], argv[4])
-    elif argv[1] == "mc":
-        mc(argv[2], int(argv[3]), argv[4:])
-    elif argv[1] == "heldout":
-        heldout(argv[2], argv[3], int(argv[4]), int(argv[5]))
-    else:
-        sys.exit("unknown command " + argv[1])
+    # Several commands separated by "--" share one Python start (transformers imports slowly);
+    # the output is then a JSON list, one result per command.
+    commands, current = [], []
+    for a in argv[1:] + ["--"]:
+        if a == "--":
+            commands.append(current)
+            current = []
+        else:
+            current.append(a)
+    results = [run(c) for c in commands if c]
+    print(json.dumps(results[0] if len(results) == 1 else results))
 
 
 if __name__ == "__main__":
