@@ -10,6 +10,7 @@
 
 #include "tokenizer/bpe_encoder.h"
 #include "tokenizer/error.h"
+#include "tokenizer/short_hash.h"
 #include "tokenizer/unicode_script.h"
 #include "tokenizer/utf8.h"
 
@@ -69,28 +70,6 @@ bool has_inner_space_symbol(std::string_view piece) {
   return false;
 }
 
-uint64_t mix(uint64_t a, uint64_t b) {
-  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
-// A fast 64-bit hash of short byte strings (multiply-xor, 8 bytes per step).
-uint64_t hash_bytes(std::string_view key) {
-  constexpr uint64_t kSeed = 0x9E3779B97F4A7C15ull, kMul = 0xBF58476D1CE4E5B9ull;
-  uint64_t h = kSeed ^ (key.size() * 0x94D049BB133111EBull);
-  const char* p = key.data();
-  size_t n = key.size();
-  while (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    h = mix(h ^ v, kMul);
-    p += 8;
-    n -= 8;
-  }
-  uint64_t v = 0;
-  std::memcpy(&v, p, n);
-  return mix(h ^ v, kMul ^ kSeed);
-}
 
 // Open-addressing table raw segment -> (ids, script characters, pending count), keys and data in
 // arenas so a lookup allocates nothing. Bounded: past max_entries the counts are flushed and only
@@ -384,7 +363,7 @@ class Worker {
       encode_and_add(key);
       return;
     }
-    const uint64_t hash = hash_bytes(key);
+    const uint64_t hash = short_hash(key);
     if (SegmentMemo::Entry* e = memo_.find(key, hash)) {
       ++e->pending;
       ++e->hits;
