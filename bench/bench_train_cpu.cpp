@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tokenizer/error.h"
+#include "training/cpu_memory.h"
 #include "training/freeze_plan.h"
 #include "training/hf_checkpoint.h"
 #include "training/llama_model.h"
@@ -98,6 +99,7 @@ NamedParams named(const LlamaForCausalLM& model) {
 
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
+  if (!std::getenv("GLOSSA_BENCH_DEFAULT_MALLOC")) keep_freed_cpu_memory();
   torch::set_num_threads(o.threads);
   std::filesystem::create_directories(o.out);
   const ModelConfig config = shape_config(o.shape);
