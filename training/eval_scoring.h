@@ -8,6 +8,25 @@
 
 namespace glossa {
 
+// Puts the model in eval mode and no-grad for a scope, then restores its training flag, so that
+// the trainer's evaluation every N steps leaves activation checkpointing (which checks
+// is_training()) as it was.
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(LlamaForCausalLMImpl& model)
+      : model_(model), was_training_(model.is_training()) {
+    model_.eval();
+  }
+  ~EvalModeGuard() { model_.train(was_training_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  LlamaForCausalLMImpl& model_;
+  bool was_training_;
+  torch::NoGradGuard no_grad_;
+};
+
 // The device of the model's parameters (inputs go there).
 torch::Device model_device(LlamaForCausalLMImpl& model);
 

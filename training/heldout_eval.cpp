@@ -12,7 +12,7 @@ namespace glossa {
 NllSum batch_nll(LlamaForCausalLMImpl& model, const Batch& batch) {
   NllSum out;
   if (batch.B == 0) return out;
-  const torch::NoGradGuard no_grad;
+  const EvalModeGuard eval_mode(model);
   const torch::Device device = model_device(model);
   const auto i32 = torch::TensorOptions().dtype(torch::kInt32);
   // from_blob does not copy: clone through .to() before the vectors go away.
@@ -51,7 +51,7 @@ HeldoutResult evaluate_heldout(LlamaForCausalLMImpl& model, const HeldoutSet& se
   r.windows = set.windows;
   if (max_tokens > 0)
     r.windows = std::min(set.windows, (max_tokens + set.seq_len - 1) / set.seq_len);
-  model.eval();
+  const EvalModeGuard eval_mode(model);
   for (int64_t first = 0; first < r.windows; first += batch_size) {
     job.check_cancelled();
     const Batch batch = set.batch(first, std::min(batch_size, r.windows - first));

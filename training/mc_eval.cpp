@@ -121,8 +121,7 @@ std::vector<std::vector<McRequestScore>> score_requests(LlamaForCausalLMImpl& mo
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return requests[a].input.size() > requests[b].input.size();
   });
-  model.eval();
-  const torch::NoGradGuard no_grad;
+  const EvalModeGuard eval_mode(model);
   const size_t B = size_t(options.batch_size);
   for (size_t first = 0; first < order.size(); first += B) {
     job.check_cancelled();

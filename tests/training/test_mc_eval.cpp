@@ -198,6 +198,18 @@ class TestMcEval : public QObject {
     QVERIFY2(e.contains("continuation") && e.contains("document 0"), qPrintable(e));
   }
 
+  void trainingModeIsRestoredAfterEvaluation() {
+    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    const RequestFile file = RequestFile::load(files_[0]);
+    model_->train();  // the trainer evaluates every N steps in the middle of training
+    score_requests(*model_, file, files_[0], {4, 0}, JobControl());
+    QVERIFY(model_->is_training());
+    QVERIFY(torch::GradMode::is_enabled());
+    model_->eval();
+    score_requests(*model_, file, files_[0], {4, 0}, JobControl());
+    QVERIFY(!model_->is_training());
+  }
+
   void cancelledJobStopsBetweenBatches() {
     if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
     const RequestFile file = RequestFile::load(files_[0]);
