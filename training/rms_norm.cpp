@@ -1,0 +1,16 @@
+#include "training/rms_norm.h"
+
+namespace glossa {
+
+RmsNormImpl::RmsNormImpl(int64_t dim, double eps_, const torch::TensorOptions& options)
+    : eps(eps_) {
+  weight = register_parameter("weight", torch::ones({dim}, options));
+}
+
+torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
+  const auto h = x.to(torch::kFloat32);
+  const auto variance = h.pow(2).mean(-1, /*keepdim=*/true);
+  return weight * (h * torch::rsqrt(variance + eps)).to(x.scalar_type());
+}
+
+}  // namespace glossa
