@@ -1,5 +1,6 @@
 #include "training/run_config.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -31,9 +32,12 @@ class Strict {
     else if constexpr (std::is_floating_point_v<T>)
       ok = v->is_number();
     else if constexpr (std::is_unsigned_v<T>)
-      ok = v->is_number_unsigned();
+      ok = v->is_number_unsigned() || (v->is_number_integer() && v->get<int64_t>() >= 0);
     else if constexpr (std::is_integral_v<T>)
       ok = v->is_number_integer();
+    else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+      ok = v->is_array() &&
+           std::all_of(v->begin(), v->end(), [](const json& e) { return e.is_string(); });
     if (!ok)
       fail(where_, "key '" + std::string(key) + "' has the wrong type (found " +
                        std::string(v->type_name()) + " " + v->dump() + ")");
@@ -123,6 +127,8 @@ void RunConfig::validate(const std::string& where) const {
   } else if (init == "random") {
     if (!model.path.empty())
       fail(where, "model.path and init \"random\" exclude each other: drop one");
+    if (!model.config && !schedule.model)
+      fail(where, "init \"random\" needs a shape: add model.config (a config.json block)");
     random_init_shape().validate(where + ": model.config");
   } else {
     fail(where, "model.init must be \"pretrained\" or \"random\", found \"" + init + "\"");
