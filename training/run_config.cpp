@@ -122,8 +122,9 @@ void RunConfig::validate(const std::string& where) const {
   const std::string init = effective_init();
   if (init == "pretrained") {
     if (model.path.empty())
-      fail(where, "model.path is missing: name the Hugging Face folder of the base model, or "
-                  "set model.init to \"random\" with a model.config block");
+      fail(where,
+           "model.path is missing: name the Hugging Face folder of the base model, or "
+           "set model.init to \"random\" with a model.config block");
   } else if (init == "random") {
     if (!model.path.empty())
       fail(where, "model.path and init \"random\" exclude each other: drop one");
@@ -202,7 +203,8 @@ json RunConfig::to_json() const {
   if (!model.init.empty()) m["init"] = model.init;
   if (model.config) m["config"] = model.config->to_json();
   json heldout_json = json::array();
-  for (const HeldoutRef& h : heldout) heldout_json.push_back({{"name", h.name}, {"prefix", h.prefix}});
+  for (const HeldoutRef& h : heldout)
+    heldout_json.push_back({{"name", h.name}, {"prefix", h.prefix}});
   json j = {{"run_dir", run_dir},
             {"model", m},
             {"tokenizer", {{"path", tokenizer_path}}},
@@ -228,7 +230,8 @@ json RunConfig::to_json() const {
 std::string RunConfig::numerics_hash() const {
   const json j = to_json();
   json key = json::object();
-  for (const char* k : {"model", "new_token_map", "schedule", "data", "seed", "dtype"}) key[k] = j[k];
+  for (const char* k : {"model", "new_token_map", "schedule", "data", "seed", "dtype"})
+    key[k] = j[k];
   return Sha256::hex(key.dump());
 }
 
@@ -253,17 +256,18 @@ std::string RunConfig::table() const {
   }
   std::string sources;
   for (const DataSource& s : data.sources)
-    sources += (sources.empty() ? "" : ", ") + s.name + " (weight " + std::to_string(s.weight) + ")";
+    sources +=
+        (sources.empty() ? "" : ", ") + s.name + " (weight " + std::to_string(s.weight) + ")";
   row("data", sources);
   row("heldout sets", std::to_string(heldout.size()));
   row("benchmarks", std::to_string(benchmarks.size()));
   row("device / dtype", device + " / " + dtype);
   row("threads", threads == 0 ? "torch default" : std::to_string(threads));
   row("seed", std::to_string(seed));
-  row("checkpoint every", checkpoint_every_steps == 0 ? "stage end"
-                                                      : std::to_string(checkpoint_every_steps) +
-                                                            " steps (keep " +
-                                                            std::to_string(keep_checkpoints) + ")");
+  row("checkpoint every", checkpoint_every_steps == 0
+                              ? "stage end"
+                              : std::to_string(checkpoint_every_steps) + " steps (keep " +
+                                    std::to_string(keep_checkpoints) + ")");
   row("max NaN skips", std::to_string(max_nan_skips));
   row("verify frozen", verify_frozen ? "yes" : "no");
   row("export", effective_export_dir());

@@ -17,8 +17,8 @@ namespace glossa {
 
 // Where the model comes from: a Hugging Face folder, or a random init of a given shape.
 struct RunModelSource {
-  std::string path;                  // HF folder (config.json + safetensors); "" with init random
-  std::string init;                  // "" = the schedule's init; "pretrained" | "random"
+  std::string path;                   // HF folder (config.json + safetensors); "" with init random
+  std::string init;                   // "" = the schedule's init; "pretrained" | "random"
   std::optional<ModelConfig> config;  // shape for init "random" ("config" block of config.json)
 };
 
@@ -28,14 +28,14 @@ struct HeldoutRef {
 };
 
 struct RunConfig {
-  std::string run_dir;             // metrics.sqlite, checkpoints/, RUN.json live here (required)
-  RunModelSource model;            // base model or random init
-  std::string tokenizer_path;      // merged tokenizer folder copied into the export; "" = none
-  std::string new_token_map;       // new_token_map.jsonl: resize + init new rows; "" = no resize
-  std::string schedule_path;       // preset file the schedule was read from ("" = inline)
-  ScheduleConfig schedule;         // the stages (resolved: inline or loaded from schedule_path)
-  DataConfig data;                 // training shards; seq_len is replaced by each stage's
-  std::vector<HeldoutRef> heldout;      // held-out sets for the evaluator
+  std::string run_dir;              // metrics.sqlite, checkpoints/, RUN.json live here (required)
+  RunModelSource model;             // base model or random init
+  std::string tokenizer_path;       // merged tokenizer folder copied into the export; "" = none
+  std::string new_token_map;        // new_token_map.jsonl: resize + init new rows; "" = no resize
+  std::string schedule_path;        // preset file the schedule was read from ("" = inline)
+  ScheduleConfig schedule;          // the stages (resolved: inline or loaded from schedule_path)
+  DataConfig data;                  // training shards; seq_len is replaced by each stage's
+  std::vector<HeldoutRef> heldout;  // held-out sets for the evaluator
   std::vector<std::string> benchmarks;  // prepared request files for the evaluator
   int64_t checkpoint_every_steps = 0;   // global optimizer steps; 0 = only at stage ends / stop
   int64_t keep_checkpoints = 3;         // newest N checkpoints kept (>= 1)

@@ -77,8 +77,8 @@ void remove_tree(const std::string& path) {
       [](const char* p, const struct stat*, int, FTW*) {
         ::remove(p);  // keep going: remove what can be removed
         return 0;
-      }, 16,
-      FTW_DEPTH | FTW_PHYS);
+      },
+      16, FTW_DEPTH | FTW_PHYS);
 }
 
 // Removes leftovers of interrupted writes (*.tmp, *.old) so they cannot pile up.
@@ -156,12 +156,11 @@ std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoin
                              int64_t keep) {
   make_directories(checkpoints_dir);
   remove_leftovers(checkpoints_dir);
-  const std::string final_dir =
-      checkpoints_dir + "/" + checkpoint_dir_name(data.state.global_step);
+  const std::string final_dir = checkpoints_dir + "/" + checkpoint_dir_name(data.state.global_step);
   const std::string tmp = final_dir + ".tmp";
   if (::mkdir(tmp.c_str(), 0755) != 0)
-    fail(tmp, std::string("cannot create the temporary checkpoint folder: ") +
-                  std::strerror(errno));
+    fail(tmp,
+         std::string("cannot create the temporary checkpoint folder: ") + std::strerror(errno));
   try {
     write_files(tmp, data);
   } catch (const Error&) {
@@ -172,11 +171,11 @@ std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoin
   const std::string old = final_dir + ".old";
   const bool replacing = exists(final_dir);
   if (replacing && std::rename(final_dir.c_str(), old.c_str()) != 0)
-    fail(final_dir, std::string("cannot move the previous checkpoint aside: ") +
-                        std::strerror(errno));
+    fail(final_dir,
+         std::string("cannot move the previous checkpoint aside: ") + std::strerror(errno));
   if (std::rename(tmp.c_str(), final_dir.c_str()) != 0)
-    fail(final_dir, std::string("cannot rename the finished checkpoint into place: ") +
-                        std::strerror(errno));
+    fail(final_dir,
+         std::string("cannot rename the finished checkpoint into place: ") + std::strerror(errno));
   fsync_dir(checkpoints_dir);
   if (replacing) remove_tree(old);
   prune(checkpoints_dir, std::max<int64_t>(keep, 1));

@@ -2,11 +2,11 @@
 // Checkpoint directories: written through step-N.tmp and renamed, checksummed, pruned to the
 // newest N after the new one is in place, corruption detected with the file named, the newest
 // valid one found, write errors leave earlier checkpoints intact, the RNG state round-trips.
-#include <QTemporaryDir>
-#include <QtTest>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QTemporaryDir>
+#include <QtTest>
 #include <fstream>
 
 #include "tokenizer/error.h"
@@ -58,9 +58,12 @@ class TestTrainCheckpoint : public QObject {
     for (int64_t step : {3, 6, 9, 12}) write_checkpoint(dir, sample(step), 2);
     const auto all = list_checkpoints(dir);
     QCOMPARE(all.size(), size_t(2));
-    QCOMPARE(QFileInfo(QString::fromStdString(all[0])).fileName().toStdString(), std::string("step-00000012"));
-    QCOMPARE(QFileInfo(QString::fromStdString(all[1])).fileName().toStdString(), std::string("step-00000009"));
-    for (const QString& name : QDir(QString::fromStdString(dir)).entryList(QDir::AllEntries | QDir::NoDotAndDotDot))
+    QCOMPARE(QFileInfo(QString::fromStdString(all[0])).fileName().toStdString(),
+             std::string("step-00000012"));
+    QCOMPARE(QFileInfo(QString::fromStdString(all[1])).fileName().toStdString(),
+             std::string("step-00000009"));
+    for (const QString& name :
+         QDir(QString::fromStdString(dir)).entryList(QDir::AllEntries | QDir::NoDotAndDotDot))
       QVERIFY(!name.endsWith(".tmp"));
     verify_checkpoint(all[0]);
     const CheckpointData back = read_checkpoint(all[0]);
@@ -90,13 +93,14 @@ class TestTrainCheckpoint : public QObject {
       QVERIFY2(QString(e.what()).contains("step-00000003/model.safetensors"), e.what());
     }
     std::vector<std::string> rejected;
-    const auto found = find_latest_valid_checkpoint(
-        dir, [&](const std::string& d, const std::string& problem) {
+    const auto found =
+        find_latest_valid_checkpoint(dir, [&](const std::string& d, const std::string& problem) {
           rejected.push_back(d);
           QVERIFY(!problem.empty());
         });
     QVERIFY(found.has_value());
-    QCOMPARE(QFileInfo(QString::fromStdString(*found)).fileName().toStdString(), std::string("step-00000001"));
+    QCOMPARE(QFileInfo(QString::fromStdString(*found)).fileName().toStdString(),
+             std::string("step-00000001"));
     QCOMPARE(rejected.size(), size_t(2));
     // A checkpoint without checksums.json (its writer died) is not finished.
     QFile::remove(QString::fromStdString(dir + "/step-00000001/checksums.json"));
@@ -154,9 +158,9 @@ class TestTrainCheckpoint : public QObject {
       TrainState::from_json(j, "ck/state.json");
       QFAIL("accepted a state without global_step");
     } catch (const Error& e) {
-      QVERIFY2(QString(e.what()).contains("ck/state.json") &&
-                   QString(e.what()).contains("global_step"),
-               e.what());
+      QVERIFY2(
+          QString(e.what()).contains("ck/state.json") && QString(e.what()).contains("global_step"),
+          e.what());
     }
   }
 };
