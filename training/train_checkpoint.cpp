@@ -45,9 +45,9 @@ int64_t step_of(const std::string& name) {
   return std::stoll(m[1].str());
 }
 
-// POSIX only: libtorch.so exports its own std::filesystem symbols (remove_all, resize_file,
-// create_directory...) that the dynamic linker may bind instead of libstdc++'s; calling them
-// crashed (a null function pointer) in this build.
+// POSIX only: libtorch.so exports its own copies of some std::filesystem functions (remove_all,
+// resize_file, create_directory, ...) that the dynamic linker may bind instead of libstdc++'s;
+// std::filesystem::remove_all crashed through a null function pointer in this build.
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
