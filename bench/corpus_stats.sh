@@ -13,9 +13,12 @@ bytes=$(stat -c %s "$file")
 cat "$file" > /dev/null  # warm the page cache so every row reads from memory
 
 measure() {  # prints "wall cpu" seconds of a command, its output discarded
-  /usr/bin/time -f "%e %U %S" -o /tmp/corpus_stats_time.$$ "$@" > /dev/null
-  awk '{printf "%s %.2f\n", $1, $2 + $3}' /tmp/corpus_stats_time.$$
-  rm -f /tmp/corpus_stats_time.$$
+  # One temporary file per call: `read` returns at the newline, before this subshell ends.
+  local times
+  times=$(mktemp)
+  /usr/bin/time -f "%e %U %S" -o "$times" "$@" > /dev/null
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$times"
+  rm -f "$times"
 }
 
 row() {  # name wall cpu [ratio]

@@ -89,7 +89,7 @@ void add_vocab_count_command(CLI::App* vocab) {
   cmd->add_option("--threads", f->threads, "Counting threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  cmd->add_option("--script", f->script, "Also count the characters of this script (hangul)");
+  cmd->add_option("--script", f->script, "Also count the characters of this script: hangul, han, kana, latin, cyrillic, arabic");
   cmd->add_option("--tsv", f->tsv, "Write id<TAB>piece<TAB>count for every piece here");
   cmd->add_option("--top", f->top, "Most frequent pieces shown without --json")
       ->capture_default_str();

@@ -75,7 +75,7 @@ void add_vocab_expand_command(CLI::App* vocab) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--min-freq", o.min_freq, "Drop candidates counted fewer times")
       ->capture_default_str();
-  cmd->add_option("--script", o.script, "Only candidates with a character of this script (hangul)");
+  cmd->add_option("--script", o.script, "Only candidates with a character of this script: hangul, han, kana, latin, cyrillic, arabic");
   cmd->add_option("--char-min-freq", o.char_min_freq,
                   "Add single script characters seen at least this often (0 = off)")
       ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "tokenizer/error.h"
+#include "tokenizer/short_hash.h"
 #include "tokenizer/protobuf_wire.h"
 #include "tokenizer/utf8.h"
 
@@ -42,26 +43,6 @@ namespace {
 constexpr char kSpaceSymbol[] = "\xE2\x96\x81";  // U+2581, 3 bytes
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD, 3 bytes
 
-uint64_t mix(uint64_t a, uint64_t b) {
-  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
-// Multiply-xor hash of short byte strings, 8 bytes per step.
-inline uint64_t hash_bytes(const char* p, size_t n) {
-  constexpr uint64_t kSeed = 0x9E3779B97F4A7C15ull, kMul = 0xBF58476D1CE4E5B9ull;
-  uint64_t h = kSeed ^ (n * 0x94D049BB133111EBull);
-  while (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    h = mix(h ^ v, kMul);
-    p += 8;
-    n -= 8;
-  }
-  uint64_t v = 0;
-  std::memcpy(&v, p, n);
-  return mix(h ^ v, kMul ^ kSeed);
-}
 
 // memcmp(a, b, n) == 0 for the short strings of a piece table, without a library call.
 inline bool same_bytes(const char* a, const char* b, size_t n) {
@@ -421,7 +402,7 @@ std::optional<BpeEncoder> BpeEncoder::try_create(const SpModel& model, std::stri
 }
 
 void BpeEncoder::insert(std::string_view piece, int id, const Piece& p) {
-  const uint64_t h = hash_bytes(piece.data(), piece.size());
+  const uint64_t h = short_hash(piece);
   const uint32_t tag = uint32_t(h >> 32) | 1u;
   size_t i = h & mask_;
   while (tags_[i] != 0) {
@@ -460,7 +441,7 @@ void BpeEncoder::insert(std::string_view piece, int id, const Piece& p) {
 }
 
 const BpeEncoder::Slot* BpeEncoder::find(std::string_view piece) const {
-  const uint64_t h = hash_bytes(piece.data(), piece.size());
+  const uint64_t h = short_hash(piece);
   const uint32_t tag = uint32_t(h >> 32) | 1u;
   for (size_t i = h & mask_;; i = (i + 1) & mask_) {
     const uint32_t t = tags_[i];

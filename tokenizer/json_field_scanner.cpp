@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "tokenizer/utf8.h"
+
 namespace glossa {
 
 namespace {
@@ -44,23 +46,6 @@ bool read_hex4(Cursor& c, uint32_t* value) {
   return true;
 }
 
-void append_utf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(char(cp));
-  } else if (cp < 0x800) {
-    out->push_back(char(0xC0 | (cp >> 6)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(char(0xE0 | (cp >> 12)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(char(0xF0 | (cp >> 18)));
-    out->push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
 
 // After a backslash: one escape, decoded into `out` when it is not null.
 bool read_escape(Cursor& c, std::string* out) {
@@ -103,7 +88,7 @@ bool read_escape(Cursor& c, std::string* out) {
         if (!read_hex4(c, &low) || low < 0xDC00 || low > 0xDFFF) return false;
         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
       }
-      if (out) append_utf8(cp, out);
+      if (out) utf8::append_code_point(out, char32_t(cp));
       return true;
     }
     default:

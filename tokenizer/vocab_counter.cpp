@@ -10,6 +10,8 @@
 
 #include "tokenizer/bpe_encoder.h"
 #include "tokenizer/error.h"
+#include "tokenizer/short_hash.h"
+#include "tokenizer/unicode_script.h"
 #include "tokenizer/utf8.h"
 
 namespace glossa {
@@ -68,28 +70,6 @@ bool has_inner_space_symbol(std::string_view piece) {
   return false;
 }
 
-uint64_t mix(uint64_t a, uint64_t b) {
-  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
-// A fast 64-bit hash of short byte strings (multiply-xor, 8 bytes per step).
-uint64_t hash_bytes(std::string_view key) {
-  constexpr uint64_t kSeed = 0x9E3779B97F4A7C15ull, kMul = 0xBF58476D1CE4E5B9ull;
-  uint64_t h = kSeed ^ (key.size() * 0x94D049BB133111EBull);
-  const char* p = key.data();
-  size_t n = key.size();
-  while (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    h = mix(h ^ v, kMul);
-    p += 8;
-    n -= 8;
-  }
-  uint64_t v = 0;
-  std::memcpy(&v, p, n);
-  return mix(h ^ v, kMul ^ kSeed);
-}
 
 // Open-addressing table raw segment -> (ids, script characters, pending count), keys and data in
 // arenas so a lookup allocates nothing. Bounded: past max_entries the counts are flushed and only
@@ -221,7 +201,19 @@ std::vector<CodeRange> hangul_ranges() {
 
 std::vector<CodeRange> script_ranges(std::string_view script) {
   if (script == "hangul" || script == "Hangul") return hangul_ranges();
-  fail("script_ranges", "unknown script '" + std::string(script) + "' (known: hangul)");
+  // Other writing systems: the maximal runs of code points the script table gives that class
+  // (planes 0-3; everything above is kOther). Throws listing the names for anything else.
+  const ScriptClass wanted = parse_script_class(script);
+  const ScriptTable& table = ScriptTable::get();
+  std::vector<CodeRange> ranges;
+  for (char32_t c = 0; c < 0x40000; ++c) {
+    if (table.classify(c) != wanted) continue;
+    if (!ranges.empty() && ranges.back().last + 1 == c)
+      ranges.back().last = c;
+    else
+      ranges.push_back({c, c});
+  }
+  return ranges;
 }
 
 bool in_ranges(char32_t c, const std::vector<CodeRange>& ranges) {
@@ -274,6 +266,7 @@ struct Shared {
   // Our exact BPE for memo misses (libsentencepiece is ~3 MB/s); null: SentencePiece encodes.
   std::optional<BpeEncoder> bpe;
   char32_t char_lo = 0, char_hi = 0;  // span of options.char_ranges (dense char counts)
+  std::vector<uint8_t> char_member;    // [char_hi - char_lo + 1]: 1 inside options.char_ranges
   std::mutex mutex;
   uint64_t documents = 0, bytes = 0;
   bool done = false;
@@ -370,7 +363,7 @@ class Worker {
       encode_and_add(key);
       return;
     }
-    const uint64_t hash = hash_bytes(key);
+    const uint64_t hash = short_hash(key);
     if (SegmentMemo::Entry* e = memo_.find(key, hash)) {
       ++e->pending;
       ++e->hits;
@@ -413,7 +406,7 @@ class Worker {
     while (p < end) {
       const char32_t c = utf8::decode_next(p, end);
       if (c >= shared_.char_lo && c <= shared_.char_hi &&
-          in_ranges(c, shared_.options.char_ranges)) {
+          shared_.char_member[size_t(c - shared_.char_lo)]) {
         script_chars_.push_back(int(c));
       }
     }
@@ -460,6 +453,11 @@ CountResult count_corpus(const SpProcessor& processor, DocumentSource& source,
       shared.char_lo = std::min(shared.char_lo, r.first);
       shared.char_hi = std::max(shared.char_hi, r.last);
     }
+    // A table instead of a search: Latin or Han have dozens of ranges, tested per character.
+    shared.char_member.assign(size_t(shared.char_hi - shared.char_lo) + 1, 0);
+    for (const CodeRange& r : options.char_ranges)
+      std::fill(shared.char_member.begin() + (r.first - shared.char_lo),
+                shared.char_member.begin() + (r.last - shared.char_lo) + 1, uint8_t(1));
   }
   const int threads = std::max(1, options.threads);
   std::vector<std::unique_ptr<Worker>> workers;

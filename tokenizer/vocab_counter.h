@@ -33,7 +33,9 @@ struct CodeRange {
 // Hangul: syllables U+AC00–D7A3, Jamo U+1100–11FF, compatibility Jamo U+3130–318F,
 // Jamo extended-A U+A960–A97F and extended-B U+D7B0–D7FF.
 std::vector<CodeRange> hangul_ranges();
-// Ranges of a script by name ("hangul"); throws Error listing the names it knows.
+// Ranges of a script by name: "hangul" (the ranges above), or "han", "kana", "latin",
+// "cyrillic", "arabic" (every code point unicode_script.h puts in that class); throws Error
+// listing the names it knows.
 std::vector<CodeRange> script_ranges(std::string_view script);
 bool in_ranges(char32_t c, const std::vector<CodeRange>& ranges);
 // True when `text` holds at least one code point inside `ranges`.

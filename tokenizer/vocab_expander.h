@@ -28,7 +28,7 @@ struct ExpansionOptions {
   std::vector<std::string> corpus_files;  // text counted at every iteration (step 4)
   CorpusReaderOptions reader;             // how the corpus files are read
   uint64_t min_freq = 6000;    // candidates counted fewer times are dropped (EEVE: 6,000 on 100 GB)
-  std::string script;          // "" = any candidate; "hangul" = only pieces with >= 1 Hangul char
+  std::string script;          // "" = any candidate; "hangul" (han, kana, latin, ...) = only pieces with >= 1 char of it
   uint64_t char_min_freq = 0;  // add single script characters seen >= this often; 0 = off
   std::vector<std::string> force_include;  // pieces ("▁" for space) kept whatever their count
   std::vector<std::string> force_exclude;  // pieces that never become candidates

@@ -82,9 +82,9 @@ torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids) {
   return logits(hidden(ids));
 }
 
-torch::Tensor LlamaForCausalLMImpl::input_embedding() { return model->embed_tokens->weight; }
+torch::Tensor LlamaForCausalLMImpl::input_embedding() const { return model->embed_tokens->weight; }
 
-torch::Tensor LlamaForCausalLMImpl::output_embedding() {
+torch::Tensor LlamaForCausalLMImpl::output_embedding() const {
   return config_.tie_word_embeddings ? model->embed_tokens->weight : lm_head->weight;
 }
 

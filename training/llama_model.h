@@ -58,8 +58,9 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   bool activation_checkpointing() const { return checkpointing_; }
 
   const ModelConfig& config() const { return config_; }
-  torch::Tensor input_embedding();   // (V, C) model.embed_tokens.weight (the parameter itself)
-  torch::Tensor output_embedding();  // (V, C) lm_head.weight, or the input embedding when tied
+  torch::Tensor input_embedding() const;  // (V, C) model.embed_tokens.weight (the parameter itself)
+  torch::Tensor output_embedding()
+      const;  // (V, C) lm_head.weight, or the input embedding when tied
   // Appends zero rows to the input and output embeddings (in place: the parameters keep their
   // identity, requires_grad and device) and sets config().vocab_size. Growing only: a smaller
   // size throws. Build optimizers after resizing.

@@ -14,6 +14,7 @@
 #include "tokenizer/error.h"
 #include "tokenizer/sp_model.h"
 #include "tokenizer/sp_processor.h"
+#include "tokenizer/unicode_script.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer/vocab_counter.h"
 
@@ -300,6 +301,33 @@ class TestVocabCounter : public QObject {
       QCOMPARE(got.count(U'A'), size_t(0));
       QCOMPARE(got.at(U'\uA960'), want.at(U'\uA960'));
     }
+  }
+
+  void otherScriptsAreCountedByTheirScriptClass() {
+    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    // Latin, Cyrillic, Han and Kana: each character counted iff the script table puts it in the
+    // class, with the membership table over the whole span (ASCII letters and digits mixed).
+    const std::vector<std::string> docs = {"Grüße aus Köln, 2024! Ärger über Œuvre ǅ",
+                                           "Привет мир ёЁ 漢字かなカナ ｶﾅ Ωμέγα", "naïve café ŉ ƒ 123"};
+    for (const char* name : {"latin", "cyrillic", "han", "kana"}) {
+      const auto wanted = glossa::parse_script_class(name);
+      std::map<char32_t, uint64_t> want;
+      for (const auto& d : docs) {
+        const char* p = d.data();
+        while (p < d.data() + d.size()) {
+          const char32_t c = glossa::utf8::decode_next(p, d.data() + d.size());
+          if (glossa::script_class(c) == wanted) ++want[c];
+        }
+      }
+      QVERIFY2(!want.empty(), name);
+      CountOptions options;
+      options.char_ranges = glossa::script_ranges(name);
+      const CountResult result = count(*models_[0], docs, options);
+      const std::map<char32_t, uint64_t> got(result.char_counts.begin(), result.char_counts.end());
+      QVERIFY2(got == want, name);
+    }
+    QCOMPARE(glossa::script_ranges("latin").front().first, char32_t('A'));
+    QVERIFY_THROWS_EXCEPTION(glossa::Error, glossa::script_ranges("klingon"));
   }
 
   void unsafeModelsFallBackToWholeDocuments() {

@@ -3,6 +3,7 @@
 // stages that cannot be honoured with tied embeddings.
 #include <QtTest>
 
+#include "llama_names.h"
 #include "tokenizer/error.h"
 #include "training/freeze_plan.h"
 
@@ -10,19 +11,7 @@ using namespace glossa;
 
 namespace {
 
-std::vector<std::string> llama_names(int layers, bool tied) {
-  std::vector<std::string> n = {"model.embed_tokens.weight"};
-  for (int i = 0; i < layers; ++i) {
-    const std::string l = "model.layers." + std::to_string(i) + ".";
-    for (const char* p : {"q", "k", "v", "o"}) n.push_back(l + "self_attn." + p + "_proj.weight");
-    for (const char* p : {"gate", "up", "down"}) n.push_back(l + "mlp." + p + "_proj.weight");
-    n.push_back(l + "input_layernorm.weight");
-    n.push_back(l + "post_attention_layernorm.weight");
-  }
-  n.push_back("model.norm.weight");
-  if (!tied) n.push_back("lm_head.weight");
-  return n;
-}
+using glossa::test::llama_names;
 
 StageConfig stage(std::vector<std::string> trainable, double weight_decay = 0.1) {
   StageConfig s;

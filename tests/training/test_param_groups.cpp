@@ -3,6 +3,7 @@
 // attention / MLP / norms) and selectors pick them by name, range and parity.
 #include <QtTest>
 
+#include "llama_names.h"
 #include "tokenizer/error.h"
 #include "training/param_groups.h"
 
@@ -10,20 +11,7 @@ using glossa::ParamGroups;
 
 namespace {
 
-// transformers' tensor names of a Llama model with `layers` layers.
-std::vector<std::string> llama_names(int layers, bool tied) {
-  std::vector<std::string> n = {"model.embed_tokens.weight"};
-  for (int i = 0; i < layers; ++i) {
-    const std::string l = "model.layers." + std::to_string(i) + ".";
-    for (const char* p : {"q", "k", "v", "o"}) n.push_back(l + "self_attn." + p + "_proj.weight");
-    for (const char* p : {"gate", "up", "down"}) n.push_back(l + "mlp." + p + "_proj.weight");
-    n.push_back(l + "input_layernorm.weight");
-    n.push_back(l + "post_attention_layernorm.weight");
-  }
-  n.push_back("model.norm.weight");
-  if (!tied) n.push_back("lm_head.weight");
-  return n;
-}
+using glossa::test::llama_names;
 
 QString error_of(const std::function<void()>& f) {
   try {

@@ -3,6 +3,7 @@
 // reports every problem of a schedule against a model before any compute.
 #include <QtTest>
 
+#include "llama_names.h"
 #include "tokenizer/error.h"
 #include "training/freeze_plan.h"
 #include "training/stage_config.h"
@@ -11,19 +12,7 @@ using namespace glossa;
 
 namespace {
 
-std::vector<std::string> llama_names(int64_t layers, bool tied) {
-  std::vector<std::string> n = {"model.embed_tokens.weight"};
-  for (int64_t i = 0; i < layers; ++i) {
-    const std::string l = "model.layers." + std::to_string(i) + ".";
-    for (const char* p : {"q", "k", "v", "o"}) n.push_back(l + "self_attn." + p + "_proj.weight");
-    for (const char* p : {"gate", "up", "down"}) n.push_back(l + "mlp." + p + "_proj.weight");
-    n.push_back(l + "input_layernorm.weight");
-    n.push_back(l + "post_attention_layernorm.weight");
-  }
-  n.push_back("model.norm.weight");
-  if (!tied) n.push_back("lm_head.weight");
-  return n;
-}
+using glossa::test::llama_names;
 
 ModelConfig tiny_model(int64_t layers, int64_t vocab, bool tied = false) {
   ModelConfig m;
