@@ -148,6 +148,10 @@ void RunConfig::validate(const std::string& where) const {
   if (threads < 0) fail(where, "'threads' must be >= 0 (0 = torch's default)");
   if (max_nan_skips < 0) fail(where, "'max_nan_skips' must be >= 0");
   if (peak_tflops < 0) fail(where, "'peak_tflops' must be >= 0 (0 = unknown)");
+  if (eval.seq_len < 0) fail(where, "'eval.seq_len' must be >= 0 (0 = the model's, at most 1024)");
+  if (eval.batch < 1) fail(where, "'eval.batch' must be >= 1");
+  if (eval.max_tokens < 0) fail(where, "'eval.max_tokens' must be >= 0 (0 = every token)");
+  if (eval.benchmark_max_docs < 0) fail(where, "'eval.benchmark_max_docs' must be >= 0 (0 = all)");
   for (size_t i = 0; i < benchmarks.size(); ++i)
     if (benchmarks[i].empty()) fail(where, "benchmarks[" + std::to_string(i) + "] is empty");
 }
@@ -171,6 +175,14 @@ RunConfig RunConfig::from_json(const json& j, const std::string& where) {
   c.data = DataConfig::from_json(*d, where + ": data");
   if (const json* h = f.raw("heldout")) c.heldout = heldout_from_json(*h, where + ": heldout");
   f.get("benchmarks", c.benchmarks);
+  if (const json* e = f.raw("eval")) {
+    Strict ef(*e, where + ": eval");
+    ef.get("seq_len", c.eval.seq_len);
+    ef.get("batch", c.eval.batch);
+    ef.get("max_tokens", c.eval.max_tokens);
+    ef.get("benchmark_max_docs", c.eval.benchmark_max_docs);
+    ef.finish();
+  }
   f.get("checkpoint_every_steps", c.checkpoint_every_steps);
   f.get("keep_checkpoints", c.keep_checkpoints);
   f.get("seed", c.seed);
@@ -213,6 +225,11 @@ json RunConfig::to_json() const {
             {"data", data.to_json()},
             {"heldout", heldout_json},
             {"benchmarks", benchmarks},
+            {"eval",
+             {{"seq_len", eval.seq_len},
+              {"batch", eval.batch},
+              {"max_tokens", eval.max_tokens},
+              {"benchmark_max_docs", eval.benchmark_max_docs}}},
             {"checkpoint_every_steps", checkpoint_every_steps},
             {"keep_checkpoints", keep_checkpoints},
             {"seed", seed},
@@ -261,6 +278,9 @@ std::string RunConfig::table() const {
   row("data", sources);
   row("heldout sets", std::to_string(heldout.size()));
   row("benchmarks", std::to_string(benchmarks.size()));
+  row("eval", "windows of " + (eval.seq_len == 0 ? std::string("model length") : std::to_string(eval.seq_len)) +
+                  ", batch " + std::to_string(eval.batch) +
+                  (eval.max_tokens == 0 ? "" : ", " + std::to_string(eval.max_tokens) + " tokens per set"));
   row("device / dtype", device + " / " + dtype);
   row("threads", threads == 0 ? "torch default" : std::to_string(threads));
   row("seed", std::to_string(seed));

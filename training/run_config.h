@@ -27,6 +27,15 @@ struct HeldoutRef {
   std::string prefix;  // shard prefix (PREFIX.bin / .idx / .manifest.json)
 };
 
+// How the evaluation hook scores held-out sets and benchmarks during training (eval_hook.h).
+struct RunEvalConfig {
+  int64_t seq_len = 0;     // held-out window length; 0 = min(max_position_embeddings, 1024). Fixed
+                           // for the whole run so losses stay comparable across stages
+  int64_t batch = 8;       // windows / requests per forward pass
+  int64_t max_tokens = 0;  // held-out targets scored per set per evaluation; 0 = all
+  int64_t benchmark_max_docs = 0;  // documents scored per benchmark; 0 = all
+};
+
 struct RunConfig {
   std::string run_dir;              // metrics.sqlite, checkpoints/, RUN.json live here (required)
   RunModelSource model;             // base model or random init
@@ -37,6 +46,7 @@ struct RunConfig {
   DataConfig data;                  // training shards; seq_len is replaced by each stage's
   std::vector<HeldoutRef> heldout;  // held-out sets for the evaluator
   std::vector<std::string> benchmarks;  // prepared request files for the evaluator
+  RunEvalConfig eval;                   // evaluation settings ("eval" block)
   int64_t checkpoint_every_steps = 0;   // global optimizer steps; 0 = only at stage ends / stop
   int64_t keep_checkpoints = 3;         // newest N checkpoints kept (>= 1)
   uint64_t seed = 0;                    // random init, new-row init noise, torch's generator
