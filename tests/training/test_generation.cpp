@@ -3,6 +3,7 @@
 // numpy run.c reference); sampling is seeded and follows softmax(logits / T) within the top-p
 // nucleus; generation stops at stop ids and max_new_tokens and feeds at most
 // max_position_embeddings tokens.
+#include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,8 @@
 #include "tokenizer/error.h"
 #include "training/generate_api.h"
 #include "training/generation.h"
+#include "training/hf_checkpoint.h"
+#include "training/llama2c_checkpoint.h"
 
 using glossa::GenerateOptions;
 using nlohmann::json;
@@ -62,6 +65,12 @@ class TestGeneration : public QObject {
     std::vector<int> expected = json::parse(r.out.toStdString()).get<std::vector<int>>();
     expected.erase(expected.begin());  // BOS
     QVERIFY(result.ids == expected);
+    // The same model saved as a Hugging Face folder generates the same ids.
+    QTemporaryDir dir;
+    glossa::save_hf_model(glossa::load_llama2c_model(bin.toStdString()), dir.path().toStdString());
+    const auto hf = glossa::generate_ids(dir.path().toStdString(), {1}, o);
+    QCOMPARE(hf.model_format, std::string("hf"));
+    QVERIFY(hf.ids == result.ids);
   }
 
   void stopsAtStopIdsAndMaxNewTokens() {
