@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "Prepare multiple-choice benchmarks for scoring");
   bench->require_subcommand(1);
   add_bench_prepare_command(bench);
-#ifdef GLOSSA_WITH_MODEL_COMMANDS
+#ifdef GLOSSA_CLI_TRAINING
+  add_eval_command(&app);
   auto* model = app.add_subcommand("model", "Run language models (generate text)");
   model->require_subcommand(1);
   add_model_generate_command(model);
