@@ -16,5 +16,6 @@ void add_pack_command(CLI::App* app);
 void add_bench_prepare_command(CLI::App* bench);
 void add_eval_command(CLI::App* app);  // only with GLOSSA_BUILD_TRAINING (GLOSSA_CLI_TRAINING)
 void add_model_generate_command(CLI::App* model);  // same
+void add_model_import_command(CLI::App* model);    // same
 
 }  // namespace glossa::cli

@@ -29,9 +29,10 @@ int main(int argc, char** argv) {
   add_bench_prepare_command(bench);
 #ifdef GLOSSA_CLI_TRAINING
   add_eval_command(&app);
-  auto* model = app.add_subcommand("model", "Run language models (generate text)");
+  auto* model = app.add_subcommand("model", "Run and import language models (generate text, llama2.c import)");
   model->require_subcommand(1);
   add_model_generate_command(model);
+  add_model_import_command(model);
 #endif
   try {
     app.parse(argc, argv);

@@ -66,10 +66,11 @@ for k, stage in enumerate(schedule["stages"], start=1):
         before = previous[name] if previous is not None else base[name]
         if previous is None and name in (E, H):
             # The base had base_vocab rows; new rows did not exist before stage 1.
-            t_old, b_old = t[:base_vocab], before[:base_vocab]
-            mask = frozen_mask(name, t.shape, trained)[:base_vocab]
+            full = frozen_mask(name, t.shape, trained)
+            t_old, b_old, mask = t[:base_vocab], before[:base_vocab], full[:base_vocab]
             if not torch.equal(t_old[mask], b_old[mask]): fail(f"stage {k}: frozen rows of {name} moved")
-            moved += int((t_old[~mask] != b_old[~mask]).any()) + int(not bool(mask.all()) and base_vocab < t.shape[0])
+            # Trained old rows must differ from the base; trained new rows have no "before".
+            moved += int(bool((t_old[~mask] != b_old[~mask]).any())) + int(bool((~full[base_vocab:]).any()))
             continue
         mask = frozen_mask(name, t.shape, trained)
         if not torch.equal(t[mask], before[mask]): fail(f"stage {k} ({stage['name']}): frozen part of {name} moved")
