@@ -9,8 +9,8 @@ namespace glossa {
 
 namespace {
 
-constexpr int64_t kNameWords = 8;                // 64 bytes of the stage name
-constexpr int64_t kFields = 4 + kNameWords;      // index, step, hash, name length, name
+constexpr int64_t kNameWords = 8;            // 64 bytes of the stage name
+constexpr int64_t kFields = 4 + kNameWords;  // index, step, hash, name length, name
 constexpr int64_t kNameBytes = kNameWords * 8;
 
 torch::Tensor encode(const RunFingerprint& f) {

@@ -54,10 +54,10 @@ GradSync::GradSync(std::shared_ptr<ProcessGroup> group, const NamedParams& param
   for (size_t t = 0; t < layout_.tensors().size(); ++t) {
     const torch::Tensor& param = layout_.tensors()[t];
     if (torch::autograd::impl::post_acc_grad_hooks(param) != nullptr)
-      fail("grad sync", "a parameter already has a post-accumulate-grad hook (two GradSyncs on "
-                        "one model? destroy the previous one first)");
-    torch::autograd::impl::set_post_acc_grad_hooks(param,
-                                                   std::make_unique<GradSyncHook>(this, t));
+      fail("grad sync",
+           "a parameter already has a post-accumulate-grad hook (two GradSyncs on "
+           "one model? destroy the previous one first)");
+    torch::autograd::impl::set_post_acc_grad_hooks(param, std::make_unique<GradSyncHook>(this, t));
   }
 }
 
@@ -75,9 +75,10 @@ void GradSync::on_gradient_ready(size_t tensor) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!enabled_) return;
   if (tensor_ready_[tensor])
-    fail("grad sync", "a gradient arrived twice in one synchronised step: call prepare(false) "
-                      "before each micro-batch that only accumulates, and finish() after the "
-                      "last one");
+    fail("grad sync",
+         "a gradient arrived twice in one synchronised step: call prepare(false) "
+         "before each micro-batch that only accumulates, and finish() after the "
+         "last one");
   tensor_ready_[tensor] = true;
   for (size_t b : layout_.buckets_of_tensor(tensor)) --pending_[b];
   // Same launch order on every rank (c10d matches collectives by position): bucket b only
@@ -109,10 +110,9 @@ void GradSync::finish() {
       }
       continue;
     }
-    group_->wait(work_[b], options_.reduce_scatter ? "gradient reduce_scatter, bucket " +
-                                                         std::to_string(b)
-                                                   : "gradient all_reduce, bucket " +
-                                                         std::to_string(b));
+    group_->wait(work_[b], options_.reduce_scatter
+                               ? "gradient reduce_scatter, bucket " + std::to_string(b)
+                               : "gradient all_reduce, bucket " + std::to_string(b));
     work_[b].reset();
     if (options_.reduce_scatter) {
       shards_[b].div_(world);  // sum over ranks -> mean

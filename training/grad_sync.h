@@ -37,10 +37,10 @@ struct GradSyncOptions {
 
 // What the last synchronisation did (for tests and logs).
 struct GradSyncStats {
-  int64_t buckets = 0;                // buckets in the layout
-  int64_t launched_in_backward = 0;   // launched from a hook, i.e. overlapping backward
-  int64_t launched_in_finish = 0;     // launched by finish() (tensors without gradient)
-  int64_t bytes_sent = 0;             // bucket buffer bytes handed to collectives
+  int64_t buckets = 0;               // buckets in the layout
+  int64_t launched_in_backward = 0;  // launched from a hook, i.e. overlapping backward
+  int64_t launched_in_finish = 0;    // launched by finish() (tensors without gradient)
+  int64_t bytes_sent = 0;            // bucket buffer bytes handed to collectives
 };
 
 class GradSync {
@@ -83,9 +83,9 @@ class GradSync {
   std::vector<torch::Tensor> buffers_;  // per bucket (W * S)
   std::vector<torch::Tensor> shards_;   // per bucket (S), reduce-scatter output
   std::vector<ProcessGroup::Work> work_;
-  std::vector<int64_t> pending_;        // per bucket: tensors still without gradient
-  std::vector<bool> tensor_ready_;      // per distinct tensor, this backward
-  size_t next_launch_ = 0;              // buckets launch strictly in index order on every rank
+  std::vector<int64_t> pending_;    // per bucket: tensors still without gradient
+  std::vector<bool> tensor_ready_;  // per distinct tensor, this backward
+  size_t next_launch_ = 0;          // buckets launch strictly in index order on every rank
   bool enabled_ = true;
   GradSyncStats stats_;
   std::mutex mutex_;  // hooks may run on autograd's device threads

@@ -28,8 +28,8 @@ std::vector<std::pair<std::string, TensorShape>> llama_tensors(const ModelConfig
   for (int64_t l = 0; l < m.num_hidden_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     const std::pair<const char*, std::pair<int64_t, int64_t>> linears[] = {
-        {"self_attn.q_proj", {q, c}},  {"self_attn.k_proj", {kv, c}}, {"self_attn.v_proj", {kv, c}},
-        {"self_attn.o_proj", {c, q}},  {"mlp.gate_proj", {i, c}},     {"mlp.up_proj", {i, c}},
+        {"self_attn.q_proj", {q, c}}, {"self_attn.k_proj", {kv, c}}, {"self_attn.v_proj", {kv, c}},
+        {"self_attn.o_proj", {c, q}}, {"mlp.gate_proj", {i, c}},     {"mlp.up_proj", {i, c}},
         {"mlp.down_proj", {c, i}}};
     for (const auto& [name, shape] : linears) {
       t.push_back({p + name + ".weight", {shape.first * shape.second, shape.first}});
@@ -73,8 +73,9 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
   const std::string where = "memory estimate";
   if (o.world_size < 1 || o.dtype_bytes < 1 || o.device_bytes < 1 || stage.micro_batch < 1 ||
       stage.seq_len < 1 || !(o.usable_fraction > 0 && o.usable_fraction <= 1))
-    fail(where, "world_size, dtype_bytes, device_bytes, micro_batch and seq_len must be > 0 and "
-                "usable_fraction in (0, 1]");
+    fail(where,
+         "world_size, dtype_bytes, device_bytes, micro_batch and seq_len must be > 0 and "
+         "usable_fraction in (0, 1]");
   const auto tensors = llama_tensors(model);
   std::vector<std::string> names;
   std::map<std::string, TensorShape> shape;
@@ -91,9 +92,11 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
   for (const auto& [name, s] : tensors) e.parameters += s.numel;
   for (const TrainSlice& t : plan.slices) {
     const TensorShape& s = shape.at(t.slice.tensor);
-    e.trainable += t.slice.whole ? s.numel : (t.slice.row_end - t.slice.row_begin) * (s.numel / s.rows);
+    e.trainable +=
+        t.slice.whole ? s.numel : (t.slice.row_end - t.slice.row_begin) * (s.numel / s.rows);
   }
-  for (const std::string& name : plan.trainable_tensors()) e.gradient_tensors += shape.at(name).numel;
+  for (const std::string& name : plan.trainable_tensors())
+    e.gradient_tensors += shape.at(name).numel;
   const int64_t owned = (e.trainable + w - 1) / w;  // ZeRO-1: about 1/W of the rows per rank
 
   e.parameter_bytes = a * e.parameters;
@@ -116,12 +119,15 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
   e.fits = e.total_bytes <= e.budget_bytes;
   std::string hint;
   if (!e.fits) {
-    if (!stage.zero1 && w > 1) hint += " zero1 would save " + gib(e.optimizer_bytes - 2 * a * owned) + ";";
+    if (!stage.zero1 && w > 1)
+      hint += " zero1 would save " + gib(e.optimizer_bytes - 2 * a * owned) + ";";
     if (!stage.activation_checkpointing)
       hint += " activation checkpointing would save " +
               gib(layers * (e.activation_bytes_per_layer - e.checkpointed_bytes_per_layer) -
-                  e.activation_bytes_per_layer) + ";";
-    if (stage.micro_batch > 1) hint += " a smaller micro_batch (more grad_accum) saves activations;";
+                  e.activation_bytes_per_layer) +
+              ";";
+    if (stage.micro_batch > 1)
+      hint += " a smaller micro_batch (more grad_accum) saves activations;";
   }
   e.verdict = std::string(e.fits ? "fits: " : "does not fit: ") + gib(e.total_bytes) +
               " per rank of a " + gib(e.budget_bytes) + " budget (" +

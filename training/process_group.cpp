@@ -3,11 +3,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <torch/csrc/distributed/c10d/HashStore.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <unistd.h>
 
 #include <cstring>
+#include <torch/csrc/distributed/c10d/HashStore.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "tokenizer/error.h"
 #include "training/c10d_backends.h"
@@ -84,8 +84,8 @@ void ProcessGroup::wait(const Work& work, const std::string& what) {
   try {
     work->wait(timeout_);
   } catch (const std::exception& e) {
-    fail(where(what), std::string(e.what()) +
-                          " (another rank failed, stopped or is slower than the timeout)");
+    fail(where(what),
+         std::string(e.what()) + " (another rank failed, stopped or is slower than the timeout)");
   }
 }
 

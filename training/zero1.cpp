@@ -20,8 +20,9 @@ NamedParams planned_params(const BucketLayout& layout) {
 
 GradSync& checked(GradSync& sync) {
   if (!sync.reduce_scatter())
-    fail("zero1", "the GradSync must be created with reduce_scatter = true (ZeRO-1 receives "
-                  "only the gradient rows each rank owns)");
+    fail("zero1",
+         "the GradSync must be created with reduce_scatter = true (ZeRO-1 receives "
+         "only the gradient rows each rank owns)");
   return sync;
 }
 
@@ -45,7 +46,8 @@ ClipResult Zero1Optimizer::clip_grad_norm(double max_norm) {
   const int rank = sync_.group().rank();
   torch::NoGradGuard no_grad;
   const auto options = torch::TensorOptions().dtype(torch::kFloat64).device(sync_.group().device());
-  std::vector<torch::Tensor> squares(groups.size(), torch::zeros({}, options));  // () per group
+  std::vector<torch::Tensor> squares;  // () per group; distinct tensors (+= works in place)
+  for (size_t g = 0; g < groups.size(); ++g) squares.push_back(torch::zeros({}, options));
   for (const Bucket& bucket : layout.buckets()) {
     for (const ShardPiece& piece : bucket.pieces[rank]) {
       const SyncUnit& unit = layout.units()[piece.unit];
@@ -101,7 +103,8 @@ void Zero1Optimizer::step() {
 }
 
 void Zero1Optimizer::zero_grad() {
-  for (const torch::Tensor& param : sync_.layout().tensors()) param.mutable_grad() = torch::Tensor();
+  for (const torch::Tensor& param : sync_.layout().tensors())
+    param.mutable_grad() = torch::Tensor();
 }
 
 }  // namespace glossa

@@ -62,13 +62,13 @@ inline std::vector<RankResult> launch_ranks(int world, const QStringList& args,
 }
 
 // All ranks finished with exit code 0; otherwise QVERIFY fails with every rank's stderr.
-#define GLOSSA_VERIFY_RANKS_OK(results)                                                    \
-  for (size_t r_ = 0; r_ < (results).size(); ++r_)                                          \
-    QVERIFY2((results)[r_].finished && (results)[r_].exit_code == 0,                        \
-             qPrintable(QStringLiteral("rank %1 (finished %2, exit %3): %4")                \
-                            .arg(r_)                                                        \
-                            .arg((results)[r_].finished)                                    \
-                            .arg((results)[r_].exit_code)                                   \
+#define GLOSSA_VERIFY_RANKS_OK(results)                                      \
+  for (size_t r_ = 0; r_ < (results).size(); ++r_)                           \
+    QVERIFY2((results)[r_].finished && (results)[r_].exit_code == 0,         \
+             qPrintable(QStringLiteral("rank %1 (finished %2, exit %3): %4") \
+                            .arg(r_)                                         \
+                            .arg((results)[r_].finished)                     \
+                            .arg((results)[r_].exit_code)                    \
                             .arg(QString::fromUtf8((results)[r_].err))));
 
 // Parameters rank 0 wrote (raw float32).

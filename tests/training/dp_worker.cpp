@@ -63,15 +63,24 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) fail("dp_worker", k + " needs a value");
       return argv[++i];
     };
-    if (k == "--zero1") a.zero1 = true;
-    else if (k == "--checkpointing") a.checkpointing = true;
-    else if (k == "--stage") a.stage = value();
-    else if (k == "--steps") a.steps = std::stoi(value());
-    else if (k == "--micro") a.micro = std::stoi(value());
-    else if (k == "--bucket-mb") a.bucket_mb = std::stod(value());
-    else if (k == "--timeout") a.timeout_s = std::stod(value());
-    else if (k == "--out") a.out = value();
-    else fail("dp_worker", "unknown option " + k);
+    if (k == "--zero1")
+      a.zero1 = true;
+    else if (k == "--checkpointing")
+      a.checkpointing = true;
+    else if (k == "--stage")
+      a.stage = value();
+    else if (k == "--steps")
+      a.steps = std::stoi(value());
+    else if (k == "--micro")
+      a.micro = std::stoi(value());
+    else if (k == "--bucket-mb")
+      a.bucket_mb = std::stod(value());
+    else if (k == "--timeout")
+      a.timeout_s = std::stod(value());
+    else if (k == "--out")
+      a.out = value();
+    else
+      fail("dp_worker", "unknown option " + k);
   }
   return a;
 }
@@ -91,9 +100,12 @@ ModelConfig tiny_config() {
 StageConfig stage_config(const std::string& name) {
   StageConfig s;
   s.name = name;
-  if (name == "all") s.trainable = {"all"};
-  else if (name == "eeve5") s.trainable = {"embed.new", "lm_head"};  // new input + all output
-  else fail("dp_worker", "unknown stage " + name);
+  if (name == "all")
+    s.trainable = {"all"};
+  else if (name == "eeve5")
+    s.trainable = {"embed.new", "lm_head"};  // new input + all output
+  else
+    fail("dp_worker", "unknown stage " + name);
   s.weight_decay = 0.1;
   s.decay_embeddings = true;  // exercise decoupled decay on row slices too
   return s;
@@ -140,9 +152,14 @@ int train(const Args& a, const RunEnvironment& env) {
     broadcast_tensors(*group, tensors);
     sync = std::make_unique<GradSync>(group, params, plan, GradSyncOptions{a.bucket_mb, a.zero1});
   }
-  if (a.zero1 && sync) zero = std::make_unique<Zero1Optimizer>(*sync, settings);
-  else adamw = std::make_unique<MaskedAdamW>(params, plan, settings);
-  if (zero) zero->set_lr(1e-2); else adamw->set_lr(1e-2);
+  if (a.zero1 && sync)
+    zero = std::make_unique<Zero1Optimizer>(*sync, settings);
+  else
+    adamw = std::make_unique<MaskedAdamW>(params, plan, settings);
+  if (zero)
+    zero->set_lr(1e-2);
+  else
+    adamw->set_lr(1e-2);
 
   const int64_t local = kGlobalBatch / env.world_size;
   if (local * env.world_size != kGlobalBatch || local % a.micro != 0)
@@ -165,8 +182,14 @@ int train(const Args& a, const RunEnvironment& env) {
     }
     if (sync) sync->finish();
     const ClipResult clip = zero ? zero->clip_grad_norm(0.5) : adamw->clip_grad_norm(0.5);
-    if (zero) zero->step(); else adamw->step();
-    if (zero) zero->zero_grad(); else adamw->zero_grad();
+    if (zero)
+      zero->step();
+    else
+      adamw->step();
+    if (zero)
+      zero->zero_grad();
+    else
+      adamw->zero_grad();
     if (env.is_main()) std::printf("step %d grad_norm %.8f\n", step, clip.total_norm);
   }
   if (sync)
@@ -182,12 +205,12 @@ int train(const Args& a, const RunEnvironment& env) {
   return 0;
 }
 
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      std::fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #cond);     \
-      return 1;                                                                  \
-    }                                                                            \
+#define EXPECT_OK(cond)                                                       \
+  do {                                                                        \
+    if (!(cond)) {                                                            \
+      std::fprintf(stderr, "check failed at line %d: %s\n", __LINE__, #cond); \
+      return 1;                                                               \
+    }                                                                         \
   } while (0)
 
 int collectives(const Args& a, const RunEnvironment& env) {
@@ -195,22 +218,23 @@ int collectives(const Args& a, const RunEnvironment& env) {
   const int w = group->world_size(), r = group->rank();
   torch::Tensor x = torch::full({3}, static_cast<float>(r + 1));
   group->all_reduce_sum(x);
-  CHECK(x.equal(torch::full({3}, static_cast<float>(w * (w + 1) / 2))));
+  EXPECT_OK(x.equal(torch::full({3}, static_cast<float>(w * (w + 1) / 2))));
   torch::Tensor m = torch::tensor({static_cast<int64_t>(r * 10)});
   group->all_reduce_max(m);
-  CHECK(m.item<int64_t>() == (w - 1) * 10);
+  EXPECT_OK(m.item<int64_t>() == (w - 1) * 10);
   const torch::Tensor gathered = group->all_gather(torch::full({2}, static_cast<double>(r)));
-  CHECK(gathered.sizes() == torch::IntArrayRef({w, 2}));
-  for (int i = 0; i < w; ++i) CHECK(gathered[i][1].item<double>() == i);
+  EXPECT_OK(gathered.sizes() == torch::IntArrayRef({w, 2}));
+  for (int i = 0; i < w; ++i) EXPECT_OK(gathered[i][1].item<double>() == i);
   // reduce_scatter: rank i's input is [i*100 + 0, 1, ..., 2w-1]; chunk j (2 values) summed.
   torch::Tensor in = torch::arange(2 * w, torch::kFloat32) + 100.0f * r;
   torch::Tensor out = torch::empty({2});
   group->wait(group->reduce_scatter_sum_async(out, in), "reduce_scatter");
   const float base = 100.0f * w * (w - 1) / 2;
-  CHECK(out[0].item<float>() == base + w * (2 * r) && out[1].item<float>() == base + w * (2 * r + 1));
+  EXPECT_OK(out[0].item<float>() == base + w * (2 * r) &&
+            out[1].item<float>() == base + w * (2 * r + 1));
   torch::Tensor b = torch::full({4}, r == 1 ? 7.0f : -1.0f);
   group->broadcast(b, 1 % w);
-  CHECK(b.equal(torch::full({4}, w > 1 ? 7.0f : -1.0f)));
+  EXPECT_OK(b.equal(torch::full({4}, w > 1 ? 7.0f : -1.0f)));
   group->barrier();
   std::printf("rank %d collectives ok (%s)\n", r, group->backend_name().c_str());
   return 0;
@@ -218,7 +242,7 @@ int collectives(const Args& a, const RunEnvironment& env) {
 
 int consistency(const Args& a, const RunEnvironment& env) {
   auto group = ProcessGroup::create(env, {"gloo", a.timeout_s});
-  check_consistency(*group, {"stage one", 0, 8, 42});  // agree: passes
+  check_consistency(*group, {"stage one", 0, 8, 42});                      // agree: passes
   check_consistency(*group, {"stage one", 0, env.rank == 1 ? 7 : 8, 42});  // must throw
   std::fprintf(stderr, "rank %d: mismatch not detected\n", env.rank);
   return 1;

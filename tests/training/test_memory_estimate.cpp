@@ -51,7 +51,7 @@ class TestMemoryEstimate : public QObject {
     QCOMPARE(e.parameters, solar_eeve().parameter_count());  // about 10.8 B
     QCOMPARE(e.trainable, e.parameters);
     QCOMPARE(e.parameter_bytes, 2 * e.parameters);
-    QCOMPARE(e.optimizer_bytes, 2 * 2 * ((e.trainable + 7) / 8));  // 2 moments, 1/8 each
+    QCOMPARE(e.optimizer_bytes, 2 * 2 * ((e.trainable + 7) / 8));        // 2 moments, 1/8 each
     QCOMPARE(e.checkpointed_bytes_per_layer, int64_t(2) * 4096 * 4096);  // layer input, bf16
     QVERIFY(e.activation_bytes_per_layer > 10 * e.checkpointed_bytes_per_layer);
   }
@@ -95,8 +95,8 @@ class TestMemoryEstimate : public QObject {
                              glossa::estimate_memory(solar_eeve(), stage({"nope"}, false, false)));
     auto o = eight_h100();
     o.world_size = 0;
-    QVERIFY_THROWS_EXCEPTION(glossa::Error,
-                             glossa::estimate_memory(solar_eeve(), stage({"all"}, false, false), o));
+    QVERIFY_THROWS_EXCEPTION(
+        glossa::Error, glossa::estimate_memory(solar_eeve(), stage({"all"}, false, false), o));
   }
 };
 

@@ -4,7 +4,6 @@
 // batch (issue 8 §6), with and without activation checkpointing, while each rank holds about
 // half of the optimizer state.
 #include <QtTest>
-
 #include <map>
 
 #include "dp_launch.h"
@@ -18,8 +17,8 @@ class TestZero1 : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void shardsCoverEveryRowOnceBalanced() {
-    glossa::NamedParams params = {{"a", torch::zeros({10, 4})},  // 40 elements
-                                  {"b", torch::zeros({7})},      // 1-D: elements are rows
+    glossa::NamedParams params = {{"a", torch::zeros({10, 4})},   // 40 elements
+                                  {"b", torch::zeros({7})},       // 1-D: elements are rows
                                   {"e", torch::zeros({20, 3})}};  // rows 12..20 train
     glossa::FreezePlan plan;
     plan.stage = "s";
@@ -34,9 +33,9 @@ class TestZero1 : public QObject {
         int64_t total = 0;
         for (int r = 0; r < world; ++r) {
           for (const glossa::TrainSlice& s : layout.shard_plan(r).slices) {
-            const torch::Tensor& p =
-                std::find_if(params.begin(), params.end(),
-                             [&](const auto& x) { return x.first == s.slice.tensor; })->second;
+            const torch::Tensor& p = std::find_if(params.begin(), params.end(), [&](const auto& x) {
+                                       return x.first == s.slice.tensor;
+                                     })->second;
             auto& rows = owners[s.slice.tensor];
             rows.resize(p.size(0));
             const int64_t begin = s.slice.whole ? 0 : s.slice.row_begin;
@@ -54,7 +53,9 @@ class TestZero1 : public QObject {
         if (bytes > 1000) {  // one bucket: shares differ by at most about one row (4 elements)
           for (int r = 0; r < world; ++r)
             QVERIFY2(std::abs(layout.owned_numel(r) - 71.0 / world) <= 4,
-                     qPrintable(QString("world %1 rank %2 owns %3").arg(world).arg(r)
+                     qPrintable(QString("world %1 rank %2 owns %3")
+                                    .arg(world)
+                                    .arg(r)
                                     .arg(layout.owned_numel(r))));
         }
       }
