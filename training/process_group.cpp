@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <torch/csrc/distributed/c10d/HashStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -15,6 +16,12 @@
 namespace glossa {
 
 namespace {
+
+// c10::Error's what() carries a C++ stack trace; users need the message only.
+std::string message_of(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  return e.what();
+}
 
 std::string choose_backend(const std::string& requested) {
   if (requested == "gloo" || requested == "nccl") return requested;
@@ -39,7 +46,7 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const RunEnvironment& env,
     fail("process group rendezvous",
          "rank " + std::to_string(env.rank) + " of " + std::to_string(env.world_size) +
              " could not meet the others at " + env.master_addr + ":" +
-             std::to_string(env.master_port) + " (" + e.what() +
+             std::to_string(env.master_port) + " (" + message_of(e) +
              "); check MASTER_ADDR/MASTER_PORT, that every rank was started, and the firewall");
   }
 }
@@ -70,7 +77,7 @@ std::shared_ptr<ProcessGroup> ProcessGroup::create(const RunEnvironment& env,
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    fail(group->where("create"), e.what());
+    fail(group->where("create"), message_of(e));
   }
   return group;
 }
@@ -84,8 +91,10 @@ void ProcessGroup::wait(const Work& work, const std::string& what) {
   try {
     work->wait(timeout_);
   } catch (const std::exception& e) {
-    fail(where(what),
-         std::string(e.what()) + " (another rank failed, stopped or is slower than the timeout)");
+    char seconds[32];
+    std::snprintf(seconds, sizeof(seconds), "%g", timeout_.count() / 1000.0);
+    fail(where(what), message_of(e) + " (timeout " + seconds +
+                          " s: another rank failed, stopped, or is slower than that)");
   }
 }
 
@@ -94,7 +103,7 @@ ProcessGroup::Work ProcessGroup::all_reduce_sum_async(torch::Tensor& tensor) {
   try {
     return backend_->allreduce(tensors, c10d::AllreduceOptions{});
   } catch (const std::exception& e) {
-    fail(where("all_reduce"), e.what());
+    fail(where("all_reduce"), message_of(e));
   }
 }
 
@@ -106,7 +115,7 @@ ProcessGroup::Work ProcessGroup::reduce_scatter_sum_async(torch::Tensor& out, to
   try {
     return backend_->_reduce_scatter_base(out, in, c10d::ReduceScatterOptions{});
   } catch (const std::exception& e) {
-    fail(where("reduce_scatter"), e.what());
+    fail(where("reduce_scatter"), message_of(e));
   }
 }
 
@@ -118,7 +127,7 @@ ProcessGroup::Work ProcessGroup::all_gather_async(torch::Tensor& out, torch::Ten
   try {
     return backend_->_allgather_base(out, in, c10d::AllgatherOptions{});
   } catch (const std::exception& e) {
-    fail(where("all_gather"), e.what());
+    fail(where("all_gather"), message_of(e));
   }
 }
 
@@ -134,7 +143,7 @@ void ProcessGroup::all_reduce_max(torch::Tensor& tensor) {
   try {
     work = backend_->allreduce(tensors, options);
   } catch (const std::exception& e) {
-    fail(where("all_reduce max"), e.what());
+    fail(where("all_reduce max"), message_of(e));
   }
   wait(work, "all_reduce max");
 }
@@ -158,7 +167,7 @@ void ProcessGroup::broadcast(torch::Tensor& tensor, int root) {
   try {
     work = backend_->broadcast(tensors, options);
   } catch (const std::exception& e) {
-    fail(where("broadcast"), e.what());
+    fail(where("broadcast"), message_of(e));
   }
   wait(work, "broadcast");
 }
@@ -168,7 +177,7 @@ void ProcessGroup::barrier() {
   try {
     work = backend_->barrier(c10d::BarrierOptions{});
   } catch (const std::exception& e) {
-    fail(where("barrier"), e.what());
+    fail(where("barrier"), message_of(e));
   }
   wait(work, "barrier");
 }

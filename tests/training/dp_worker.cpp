@@ -250,8 +250,8 @@ int consistency(const Args& a, const RunEnvironment& env) {
 
 int hang(const Args& a, const RunEnvironment& env) {
   auto group = ProcessGroup::create(env, {"gloo", a.timeout_s});
-  if (env.rank == 1) {  // never joins the collective; the test kills it
-    std::this_thread::sleep_for(std::chrono::seconds(120));
+  if (env.rank == 1) {  // does not join the collective before rank 0's timeout has passed
+    std::this_thread::sleep_for(std::chrono::duration<double>(3 * a.timeout_s));
     return 0;
   }
   torch::Tensor x = torch::ones({4});

@@ -11,6 +11,21 @@
 
 using glossa::test::one_vs_two_ranks;
 
+namespace {
+
+glossa::FreezePlan whole_tensor_plan(const std::string& tensor) {
+  glossa::TrainSlice slice;
+  slice.slice.tensor = tensor;
+  slice.group = "g";
+  glossa::FreezePlan plan;
+  plan.stage = "s";
+  plan.groups = {"g"};
+  plan.slices.push_back(slice);
+  return plan;
+}
+
+}  // namespace
+
 class TestGradSync : public QObject {
   Q_OBJECT
  private Q_SLOTS:
@@ -38,10 +53,7 @@ class TestGradSync : public QObject {
   void secondSyncedBackwardWithoutFinishIsAnError() {
     auto group = glossa::ProcessGroup::create(glossa::RunEnvironment{}, {"gloo", 10});
     torch::Tensor w = torch::ones({3, 2}, torch::requires_grad());
-    glossa::FreezePlan plan;
-    plan.stage = "s";
-    plan.groups = {"g"};
-    plan.slices = {{{"w", true, 0, 0}, "g", 1, false}};
+    const glossa::FreezePlan plan = whole_tensor_plan("w");
     glossa::GradSync sync(group, {{"w", w}}, plan);
     (w * 2).sum().backward();
     QVERIFY_THROWS_EXCEPTION(std::exception, (w * 3).sum().backward());
@@ -54,10 +66,7 @@ class TestGradSync : public QObject {
   void hookIsRemovedWithTheSync() {
     auto group = glossa::ProcessGroup::create(glossa::RunEnvironment{}, {"gloo", 10});
     torch::Tensor w = torch::ones({2}, torch::requires_grad());
-    glossa::FreezePlan plan;
-    plan.stage = "s";
-    plan.groups = {"g"};
-    plan.slices = {{{"w", true, 0, 0}, "g", 1, false}};
+    const glossa::FreezePlan plan = whole_tensor_plan("w");
     { glossa::GradSync first(group, {{"w", w}}, plan); }
     glossa::GradSync second(group, {{"w", w}}, plan);  // would throw if the hook were left
     QVERIFY_THROWS_EXCEPTION(glossa::Error, glossa::GradSync(group, {{"w", w}}, plan));
