@@ -115,10 +115,10 @@ void GradSync::finish() {
                                : "gradient all_reduce, bucket " + std::to_string(b));
     work_[b].reset();
     if (options_.reduce_scatter) {
-      shards_[b].div_(world);  // sum over ranks -> mean
+      if (options_.average) shards_[b].div_(world);  // sum over ranks -> mean
       layout_.unpack_grads(b, rank, shards_[b]);
     } else {
-      buffers_[b].div_(world);
+      if (options_.average) buffers_[b].div_(world);
       for (int r = 0; r < world; ++r)
         layout_.unpack_grads(b, r, layout_.segment(buffers_[b], b, r));
     }

@@ -33,6 +33,10 @@ struct GradSyncOptions {
   // reduce-scatter, each rank gets the averaged gradient only for the rows it owns
   // (BucketLayout::shard_plan); the other rows of its .grad are left as they were.
   bool reduce_scatter = false;
+  // true: divide the sum by the world size (each rank's loss is a mean over its own batch).
+  // false: keep the sum (the loss is already divided by the GLOBAL token count, as the trainer
+  // does: exact even when ranks see different numbers of target tokens).
+  bool average = true;
 };
 
 // What the last synchronisation did (for tests and logs).

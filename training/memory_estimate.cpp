@@ -117,22 +117,22 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
                   e.activation_bytes;
   e.budget_bytes = static_cast<int64_t>(static_cast<double>(o.device_bytes) * o.usable_fraction);
   e.fits = e.total_bytes <= e.budget_bytes;
-  std::string hint;
+  std::vector<std::string> hints;  // what would help, when it does not fit
   if (!e.fits) {
     if (!stage.zero1 && w > 1)
-      hint += " zero1 would save " + gib(e.optimizer_bytes - 2 * a * owned) + ";";
+      hints.push_back("zero1 would save " + gib(e.optimizer_bytes - 2 * a * owned - a * owned));
     if (!stage.activation_checkpointing)
-      hint += " activation checkpointing would save " +
-              gib(layers * (e.activation_bytes_per_layer - e.checkpointed_bytes_per_layer) -
-                  e.activation_bytes_per_layer) +
-              ";";
+      hints.push_back("activation checkpointing would save " +
+                      gib(layers * (e.activation_bytes_per_layer - e.checkpointed_bytes_per_layer) -
+                          e.activation_bytes_per_layer));
     if (stage.micro_batch > 1)
-      hint += " a smaller micro_batch (more grad_accum) saves activations;";
+      hints.push_back("a smaller micro_batch (more grad_accum) saves activations");
   }
   e.verdict = std::string(e.fits ? "fits: " : "does not fit: ") + gib(e.total_bytes) +
               " per rank of a " + gib(e.budget_bytes) + " budget (" +
               std::to_string(static_cast<int>(std::lround(o.usable_fraction * 100))) + "% of " +
-              gib(o.device_bytes) + ")" + (hint.empty() ? "" : ";" + hint);
+              gib(o.device_bytes) + ")";
+  for (const std::string& h : hints) e.verdict += "; " + h;
   return e;
 }
 

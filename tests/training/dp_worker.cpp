@@ -10,7 +10,8 @@
 //       writes every parameter (model order, float32, raw) to FILE and prints stats lines.
 //   dp_worker collectives   all_reduce / all_gather / reduce_scatter / broadcast checks
 //   dp_worker consistency   rank 1 claims another step: every rank must fail with the list
-//   dp_worker hang          rank 1 never joins the all_reduce: rank 0 must time out
+//   dp_worker hang          rank 1 joins the all_reduce too late: rank 0 must time out
+//   dp_worker seam          the trainer's GradientSync seam (C10dGradientSync) sums
 // Exit code 0 = success, 2 = a glossa::Error (message on stderr), 1 = a failed check.
 #include <torch/torch.h>
 
@@ -25,6 +26,7 @@
 #include <thread>
 
 #include "tokenizer/error.h"
+#include "training/c10d_gradient_sync.h"
 #include "training/consistency_check.h"
 #include "training/freeze_plan.h"
 #include "training/grad_sync.h"
@@ -248,6 +250,28 @@ int consistency(const Args& a, const RunEnvironment& env) {
   return 1;
 }
 
+// The trainer's seam (when this build has it): sums of mixed dtypes, an undefined tensor
+// skipped, 1-element buckets to force several collectives.
+int seam(const Args& a, const RunEnvironment& env) {
+#ifdef GLOSSA_HAS_GRADIENT_SYNC_SEAM
+  C10dGradientSync sync(ProcessGroup::create(env, {"gloo", a.timeout_s}), 1e-6);
+  const int r = sync.rank(), w = sync.world_size();
+  std::vector<torch::Tensor> t = {torch::full({2, 3}, r + 1.0f), torch::Tensor(),
+                                  torch::tensor(static_cast<double>(10 * r)),
+                                  torch::full({4}, static_cast<int64_t>(r))};
+  sync.all_reduce_sum(t);
+  EXPECT_OK(t[0].equal(torch::full({2, 3}, w * (w + 1) / 2.0f)));
+  EXPECT_OK(!t[1].defined());
+  EXPECT_OK(t[2].item<double>() == 10.0 * w * (w - 1) / 2);
+  EXPECT_OK(t[3].equal(torch::full({4}, static_cast<int64_t>(w * (w - 1) / 2))));
+  std::printf("rank %d seam ok\n", r);
+  return 0;
+#else
+  std::printf("seam not in this build\n");
+  return 0;
+#endif
+}
+
 int hang(const Args& a, const RunEnvironment& env) {
   auto group = ProcessGroup::create(env, {"gloo", a.timeout_s});
   if (env.rank == 1) {  // does not join the collective before rank 0's timeout has passed
@@ -271,6 +295,7 @@ int main(int argc, char** argv) {
     if (a.mode == "collectives") return glossa::collectives(a, env);
     if (a.mode == "consistency") return glossa::consistency(a, env);
     if (a.mode == "hang") return glossa::hang(a, env);
+    if (a.mode == "seam") return glossa::seam(a, env);
     glossa::fail("dp_worker", "unknown mode " + a.mode);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

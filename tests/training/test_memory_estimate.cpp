@@ -73,6 +73,7 @@ class TestMemoryEstimate : public QObject {
     // Without checkpointing, 48 layers of activations do not fit even with ZeRO-1.
     const auto no_ckpt =
         glossa::estimate_memory(solar_eeve(), stage({"all"}, true, false), eight_h100());
+    qInfo("full model, ZeRO-1, no checkpointing: %s", no_ckpt.verdict.c_str());
     QVERIFY2(!no_ckpt.fits, no_ckpt.verdict.c_str());
     QVERIFY(no_ckpt.verdict.find("activation checkpointing would save") != std::string::npos);
   }

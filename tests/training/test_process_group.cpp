@@ -61,6 +61,14 @@ class TestProcessGroup : public QObject {
     QVERIFY2(results[0].err.contains("process group (rank 0 of 2, gloo)"), results[0].err);
   }
 
+  void trainerSeamSumsAcrossRanks() {
+    const auto results = launch_ranks(2, {"seam"});
+    GLOSSA_VERIFY_RANKS_OK(results);
+    if (results[0].out.contains("seam not in this build"))
+      QSKIP("training/gradient_sync.h (the trainer's seam) is not in this build yet");
+    QVERIFY(results[0].out.contains("rank 0 seam ok") && results[1].out.contains("rank 1 seam ok"));
+  }
+
   void disagreeingStepsStopEveryRank() {
     const auto results = launch_ranks(2, {"consistency"});
     for (int r = 0; r < 2; ++r) {

@@ -13,6 +13,23 @@
 
 using glossa::test::one_vs_two_ranks;
 
+namespace {
+
+glossa::TrainSlice train_slice(const std::string& tensor, bool whole, int64_t begin, int64_t end,
+                               const std::string& group, double lr_multiplier, bool decay) {
+  glossa::TrainSlice s;
+  s.slice.tensor = tensor;
+  s.slice.whole = whole;
+  s.slice.row_begin = begin;
+  s.slice.row_end = end;
+  s.group = group;
+  s.lr_multiplier = lr_multiplier;
+  s.decay = decay;
+  return s;
+}
+
+}  // namespace
+
 class TestZero1 : public QObject {
   Q_OBJECT
  private Q_SLOTS:
@@ -23,9 +40,9 @@ class TestZero1 : public QObject {
     glossa::FreezePlan plan;
     plan.stage = "s";
     plan.groups = {"g", "h"};
-    plan.slices = {{{"a", true, 0, 0}, "g", 1, true},
-                   {{"b", true, 0, 0}, "g", 1, false},
-                   {{"e", false, 12, 20}, "h", 2, false}};
+    plan.slices.push_back(train_slice("a", true, 0, 0, "g", 1, true));
+    plan.slices.push_back(train_slice("b", true, 0, 0, "g", 1, false));
+    plan.slices.push_back(train_slice("e", false, 12, 20, "h", 2, false));
     for (int world : {1, 2, 3, 5}) {
       for (int64_t bytes : {int64_t(1) << 20, int64_t(64)}) {  // one bucket; one per slice
         const glossa::BucketLayout layout(params, plan, world, bytes);
@@ -68,7 +85,7 @@ class TestZero1 : public QObject {
     glossa::FreezePlan plan;
     plan.stage = "s";
     plan.groups = {"g"};
-    plan.slices = {{{"w", true, 0, 0}, "g", 1, false}};
+    plan.slices.push_back(train_slice("w", true, 0, 0, "g", 1, false));
     glossa::GradSync sync(group, {{"w", w}}, plan, {25, /*reduce_scatter=*/false});
     QVERIFY_THROWS_EXCEPTION(glossa::Error, glossa::Zero1Optimizer(sync, {}));
   }
