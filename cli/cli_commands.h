@@ -14,5 +14,6 @@ void add_vocab_expand_command(CLI::App* vocab);
 void add_vocab_merge_command(CLI::App* vocab);
 void add_pack_command(CLI::App* app);
 void add_bench_prepare_command(CLI::App* bench);
+void add_eval_command(CLI::App* app);  // only with GLOSSA_BUILD_TRAINING (GLOSSA_CLI_TRAINING)
 
 }  // namespace glossa::cli

@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "Prepare multiple-choice benchmarks for scoring");
   bench->require_subcommand(1);
   add_bench_prepare_command(bench);
+#ifdef GLOSSA_CLI_TRAINING
+  add_eval_command(&app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

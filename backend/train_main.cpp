@@ -1,0 +1,136 @@
+// glossa-train: one training process per device (docs/glossa-train.md).
+//   glossa-train RUN.json [--resume] [--dry-run]      run (or only check and print) a training run
+//   glossa-train control RUN_DIR pause|resume|checkpoint|stop
+//   glossa-train status RUN_DIR
+// Rank and world come from torchrun / SLURM variables (training/run_environment.h). Rank 0 prints
+// the effective configuration, a line per step, writes RUN_DIR/status.json and follows
+// RUN_DIR/control.json. Exit codes: 0 finished or stopped on request, 1 error, 2 usage,
+// 130 interrupted (SIGINT/SIGTERM: a checkpoint is written first).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <filesystem>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "backend/train_control.h"
+#include "backend/train_status.h"
+#include "tokenizer/error.h"
+#include "tokenizer/job_control.h"
+#include "training/cpu_memory.h"
+#include "training/eval_hook.h"
+#include "training/run_config.h"
+#include "training/run_environment.h"
+#include "training/trainer.h"
+
+namespace {
+
+using namespace glossa;
+
+glossa::JobControl* g_job = nullptr;
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_signal(int) {
+  g_interrupted = 1;
+  if (g_job) g_job->cancel();  // an atomic store: async-signal-safe
+}
+
+int run_training(const std::string& config_path, bool resume, bool dry_run) {
+  RunConfig config = RunConfig::load(config_path);
+  if (resume) config.resume = true;
+  const RunEnvironment env = run_environment_from_process();
+  const bool rank0 = env.rank == 0;
+  if (rank0) {
+    std::cout << "glossa-train " << config_path << " (rank " << env.rank << " of "
+              << env.world_size << ", " << env.launcher << ")\n"
+              << config.table() << std::flush;
+  }
+  if (dry_run) return 0;
+  if (env.world_size > 1)
+    fail("glossa-train", "WORLD_SIZE " + std::to_string(env.world_size) +
+                             ": data-parallel runs are not wired into glossa-train yet");
+
+  if (rank0) std::filesystem::create_directories(config.run_dir);  // status.json lives there
+  JobControl job;
+  g_job = &job;
+  StatusReporter status(config.run_dir, rank0);
+  Trainer trainer(config, job, &status);
+  trainer.set_eval_hook(make_eval_hook(config, job));
+  status.attach(&trainer);
+  std::optional<ControlWatcher> watcher;
+  if (rank0) {
+    watcher.emplace(
+        config.run_dir, [&](const ControlCommand& c) { status.apply(c, job); },
+        [&](const std::string& message) { status.warn(message); });
+  }
+  try {
+    const TrainResult result = trainer.run();
+    watcher.reset();
+    status.finish(result);
+    if (rank0)
+      std::cout << "glossa-train: " << result.status << " after " << result.global_step
+                << " steps, " << result.tokens_seen << " tokens"
+                << (result.export_dir.empty() ? "" : "; exported to " + result.export_dir)
+                << std::endl;
+    g_job = nullptr;
+    return g_interrupted ? 130 : 0;
+  } catch (const std::exception& e) {
+    watcher.reset();
+    status.fail(e.what());
+    g_job = nullptr;
+    throw;
+  }
+}
+
+int control(const std::string& run_dir, const std::string& command) {
+  const ControlCommand sent = send_control(run_dir, command);
+  std::cout << "sent '" << sent.command << "' (id " << sent.id << ") to " << run_dir << std::endl;
+  return 0;
+}
+
+int show_status(const std::string& run_dir) {
+  const auto status = read_status(run_dir);
+  if (!status) fail(run_dir, "no status.json: the run has not started here");
+  std::cout << status->dump(2) << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"glossa-train: one training process per device (torchrun / SLURM compatible)"};
+  app.require_subcommand(0, 1);
+  std::string config_path, run_dir, command;
+  bool resume = false, dry_run = false;
+  app.add_option("config", config_path, "RUN.json (docs/run-config.md)");
+  app.add_flag("--resume", resume, "Continue from the newest valid checkpoint in run_dir");
+  app.add_flag("--dry-run", dry_run, "Check the configuration and print it; train nothing");
+  CLI::App* control_cmd = app.add_subcommand("control", "Ask a running training to act");
+  control_cmd->add_option("run_dir", run_dir, "The run directory")->required();
+  control_cmd->add_option("command", command, "pause | resume | checkpoint | stop")->required();
+  CLI::App* status_cmd = app.add_subcommand("status", "Print a run's status.json");
+  status_cmd->add_option("run_dir", run_dir, "The run directory")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  keep_freed_cpu_memory();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  try {
+    if (*control_cmd) return control(run_dir, command);
+    if (*status_cmd) return show_status(run_dir);
+    if (config_path.empty()) {
+      std::cerr << app.help() << "glossa-train: give RUN.json or a subcommand\n";
+      return 2;
+    }
+    return run_training(config_path, resume, dry_run);
+  } catch (const CancelledError&) {
+    std::cerr << "glossa-train: interrupted\n";
+    return 130;
+  } catch (const std::exception& e) {
+    std::cerr << "glossa-train: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,156 @@
+// CPU training throughput of Glossa's training step: LlamaForCausalLM (SDPA attention) + masked
+// AdamW over every parameter + global-norm clipping, fp32, the same step the trainer runs.
+// Writes the initial weights (HF folder) and the batches so bench/train_cpu_peer.py can train
+// transformers' LlamaForCausalLM with torch.optim.AdamW from the same start on the same data;
+// bench/train_cpu.sh runs both and compares tokens/s and losses.
+//   glossa-bench-train-cpu --shape stories260K|10M --threads N --steps S --batch B --seq T --out DIR
+// Prints one JSON line: shape, parameters, threads, tokens_per_s (steps after the first
+// `--warmup`), losses (every step).
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tokenizer/error.h"
+#include "training/cpu_memory.h"
+#include "training/freeze_plan.h"
+#include "training/hf_checkpoint.h"
+#include "training/llama_model.h"
+#include "training/masked_adamw.h"
+#include "training/param_groups.h"
+#include "training/stage_config.h"
+
+namespace {
+
+using namespace glossa;
+
+struct Options {
+  std::string shape = "stories260K";
+  int threads = 1;
+  int64_t steps = 20, warmup = 2, batch = 8, seq = 256, seed = 1234;
+  double lr = 1e-3;
+  std::string out = "/tmp/glossa-bench-train";
+};
+
+// stories260K: llama2.c's 260K model (dim 64, 5 layers, 8 heads, 4 KV heads, vocab 512).
+// 10M: 8 layers of width 256 (8 heads), MLP 688, vocabulary 8000, untied (10.4 M parameters).
+ModelConfig shape_config(const std::string& shape) {
+  ModelConfig c;
+  c.max_position_embeddings = 1024;
+  c.rms_norm_eps = 1e-5;
+  if (shape == "stories260K") {
+    c.vocab_size = 512, c.hidden_size = 64, c.intermediate_size = 172;
+    c.num_hidden_layers = 5, c.num_attention_heads = 8, c.num_key_value_heads = 4;
+    c.tie_word_embeddings = true;
+  } else if (shape == "10M") {
+    c.vocab_size = 8000, c.hidden_size = 256, c.intermediate_size = 688;
+    c.num_hidden_layers = 8, c.num_attention_heads = 8, c.num_key_value_heads = 8;
+  } else {
+    fail("--shape", "unknown shape '" + shape + "' (stories260K or 10M)");
+  }
+  return c;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) fail("arguments", "missing value after " + a);
+    const std::string v = argv[++i];
+    if (a == "--shape") o.shape = v;
+    else if (a == "--threads") o.threads = std::stoi(v);
+    else if (a == "--steps") o.steps = std::stoll(v);
+    else if (a == "--warmup") o.warmup = std::stoll(v);
+    else if (a == "--batch") o.batch = std::stoll(v);
+    else if (a == "--seq") o.seq = std::stoll(v);
+    else if (a == "--seed") o.seed = std::stoll(v);
+    else if (a == "--lr") o.lr = std::stod(v);
+    else if (a == "--out") o.out = v;
+    else fail("arguments", "unknown option " + a);
+  }
+  if (o.steps <= o.warmup) fail("--steps", "must exceed --warmup");
+  return o;
+}
+
+// Every step's batch: (steps, B, T + 1) random ids, written as int64 for the peer. Random ids
+// are enough for throughput and loss parity (both sides see the same ones).
+torch::Tensor make_batches(const Options& o, int64_t vocab) {
+  torch::manual_seed(o.seed + 1);
+  torch::Tensor ids = torch::randint(0, vocab, {o.steps, o.batch, o.seq + 1}, torch::kInt64);
+  std::ofstream out(o.out + "/batches.bin", std::ios::binary);
+  out.write(reinterpret_cast<const char*>(ids.data_ptr<int64_t>()), ids.numel() * 8);
+  if (!out) fail(o.out + "/batches.bin", "cannot write");
+  return ids;
+}
+
+NamedParams named(const LlamaForCausalLM& model) {
+  NamedParams params;
+  for (const auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  return params;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options o = parse(argc, argv);
+  if (!std::getenv("GLOSSA_BENCH_DEFAULT_MALLOC")) keep_freed_cpu_memory();
+  torch::set_num_threads(o.threads);
+  std::filesystem::create_directories(o.out);
+  const ModelConfig config = shape_config(o.shape);
+  torch::manual_seed(o.seed);
+  LlamaForCausalLM model(config);
+  save_hf_model(model, o.out + "/init");
+  const torch::Tensor batches = make_batches(o, config.vocab_size);
+
+  const NamedParams params = named(model);
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : params) names.push_back(name);
+  StageConfig stage;
+  stage.name = "bench";
+  stage.trainable = {"all"};
+  const ParamGroups groups = ParamGroups::build(names, config.vocab_size, config.vocab_size);
+  const FreezePlan plan = build_freeze_plan(stage, groups);
+  apply_requires_grad(params, plan);
+  MaskedAdamW optimizer(params, plan, AdamWSettings::from_stage(stage));
+  optimizer.set_lr(o.lr);
+
+  std::vector<double> losses;
+  double timed_seconds = 0;
+  for (int64_t step = 0; step < o.steps; ++step) {
+    const auto start = std::chrono::steady_clock::now();
+    const torch::Tensor window = batches[step];  // (B, T + 1)
+    const torch::Tensor inputs = window.narrow(1, 0, o.seq);
+    const torch::Tensor targets = window.narrow(1, 1, o.seq);
+    const torch::Tensor logits = model->forward(inputs);  // (B, T, V)
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(
+        logits.reshape({-1, config.vocab_size}), targets.reshape({-1}));
+    loss.backward();
+    optimizer.clip_grad_norm(1.0);
+    optimizer.step();
+    optimizer.zero_grad();
+    losses.push_back(loss.item<double>());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (step >= o.warmup) timed_seconds += seconds;
+  }
+  const double tokens = double(o.steps - o.warmup) * double(o.batch * o.seq);
+  nlohmann::json result = {{"impl", "glossa"},
+                           {"shape", o.shape},
+                           {"parameters", config.parameter_count()},
+                           {"threads", o.threads},
+                           {"batch", o.batch},
+                           {"seq", o.seq},
+                           {"tokens_per_s", tokens / timed_seconds},
+                           {"losses", losses}};
+  std::cout << result.dump() << std::endl;
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "glossa-bench-train-cpu: " << e.what() << "\n";
+  return 1;
+}

@@ -1,0 +1,228 @@
+// ctest-labels: unit
+// glossa-train as a user runs it: the real executable on a tiny random model and token shards
+// written here, driven through its control channel (pause, checkpoint, stop), signals, resume,
+// and bad input.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "backend/train_control.h"
+#include "support/test_support.h"
+#include "training/shard_fixture.h"
+
+using namespace glossa;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+const QString kTrain = QStringLiteral(GLOSSA_BIN_DIR "/glossa-train");
+
+// 600 documents of a few repeating patterns over ids 3..63, EOS 2.
+test::Documents documents(int count, int offset) {
+  test::Documents docs;
+  for (int d = 0; d < count; ++d) {
+    std::vector<int32_t> doc;
+    for (int i = 0; i < 6 + (d + offset) % 7; ++i) doc.push_back(3 + (d * 7 + i * 3 + offset) % 61);
+    doc.push_back(2);
+    docs.push_back(doc);
+  }
+  return docs;
+}
+
+json tiny_model() {
+  return {{"architectures", {"LlamaForCausalLM"}}, {"vocab_size", 64}, {"hidden_size", 32},
+          {"intermediate_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+          {"num_key_value_heads", 2}, {"max_position_embeddings", 128},
+          {"tie_word_embeddings", false}};
+}
+
+// RUN.json with two stages of `steps` each; writes it into `dir` and returns its path.
+std::string write_run(const QTemporaryDir& dir, int64_t steps, json extra = json::object()) {
+  const std::string root = dir.path().toStdString();
+  test::ManifestInfo info;
+  info.vocab_size = 64;
+  test::write_shard(root + "/ko", documents(600, 0), documents(40, 5), info);
+  json stage = {{"trainable", {"all"}}, {"budget_steps", steps}, {"peak_lr", 1e-2},
+                {"seq_len", 32}, {"micro_batch", 2}, {"warmup_steps", 1}};
+  json first = stage, second = stage;
+  first["name"] = "all";
+  second["name"] = "layers";
+  second["trainable"] = {"layers.all"};
+  json run = {{"run_dir", root + "/run"},
+              {"model", {{"init", "random"}, {"config", tiny_model()}}},
+              {"schedule", {{"name", "test"}, {"init", "random"}, {"stages", {first, second}}}},
+              {"data", {{"sources", {{{"name", "ko"}, {"prefix", root + "/ko"}, {"weight", 1.0}}}},
+                        {"seq_len", 32}, {"seed", 3}}},
+              {"heldout", {{{"name", "ko_heldout"}, {"prefix", root + "/ko_heldout"}}}},
+              {"eval", {{"seq_len", 32}}},
+              {"threads", 1}};
+  run.update(extra);
+  const std::string path = root + "/RUN.json";
+  std::ofstream(path) << run.dump(2);
+  return path;
+}
+
+json status_of(const std::string& run_dir) {
+  try {
+    return read_status(run_dir).value_or(json::object());
+  } catch (const std::exception&) {
+    return json::object();  // never half-written (atomic rename), but be tolerant
+  }
+}
+
+// Polls status.json up to 60 s until `done` holds.
+bool wait_status(const std::string& run_dir, const std::function<bool(const json&)>& done) {
+  for (int i = 0; i < 600; ++i) {
+    if (done(status_of(run_dir))) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+int64_t step_of(const json& s) { return s.value("global_step", int64_t(-1)); }
+std::string state_of(const json& s) { return s.value("state", std::string()); }
+
+int run_control(const std::string& run_dir, const QString& command) {
+  QProcess p;
+  p.start(kTrain, {"control", QString::fromStdString(run_dir), command});
+  p.waitForFinished(30000);
+  return p.exitCode();
+}
+
+}  // namespace
+
+class TestGlossaTrain : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() {
+    if (!QFile::exists(kTrain)) QSKIP("glossa-train was not built (GLOSSA_BUILD_TRAINING=OFF)");
+  }
+
+  void finishesWritesMetricsEvaluationsAndExport() {
+    QTemporaryDir dir;
+    const std::string config = write_run(dir, 6);
+    QProcess p;
+    p.start(kTrain, {QString::fromStdString(config)});
+    QVERIFY(p.waitForFinished(120000));
+    const QString out = p.readAllStandardOutput();
+    QVERIFY2(p.exitCode() == 0, qPrintable(p.readAllStandardError()));
+    QVERIFY(out.contains("| stage 1 | all: 6 steps"));  // the effective configuration table
+    QVERIFY(out.contains("step 12 [layers] loss"));
+    QVERIFY(out.contains("eval step 6 ko_heldout bits_per_byte"));
+    const std::string run = dir.path().toStdString() + "/run";
+    const json s = status_of(run);
+    QCOMPARE(QString::fromStdString(state_of(s)), QString("finished"));
+    QCOMPARE(step_of(s), int64_t(12));
+    QVERIFY(QFile::exists(QString::fromStdString(run + "/export/model.safetensors")));
+    QVERIFY(QFile::exists(QString::fromStdString(run + "/metrics.sqlite")));
+  }
+
+  void pauseCheckpointStopAndResume() {
+    QTemporaryDir dir;
+    const std::string config = write_run(dir, 100000);  // long enough to be controlled
+    const std::string run = dir.path().toStdString() + "/run";
+    QProcess p;
+    p.start(kTrain, {QString::fromStdString(config)});
+    QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 3; }));
+
+    QCOMPARE(run_control(run, "pause"), 0);
+    QVERIFY(wait_status(run, [](const json& s) { return state_of(s) == "paused"; }));
+    std::this_thread::sleep_for(300ms);  // a step in flight may still finish
+    const int64_t paused_at = step_of(status_of(run));
+    std::this_thread::sleep_for(1500ms);
+    QCOMPARE(step_of(status_of(run)), paused_at);  // no step while paused (status updates 1/s)
+
+    QCOMPARE(run_control(run, "resume"), 0);
+    QVERIFY(wait_status(run, [&](const json& s) { return step_of(s) > paused_at + 2; }));
+    QCOMPARE(run_control(run, "checkpoint"), 0);
+    QVERIFY(wait_status(run, [](const json& s) {
+      return !s.value("last_checkpoint", std::string()).empty();
+    }));
+
+    QCOMPARE(run_control(run, "stop"), 0);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const json stopped = status_of(run);
+    QCOMPARE(QString::fromStdString(state_of(stopped)), QString("stopped"));
+    const int64_t stopped_at = step_of(stopped);
+    QVERIFY(stopped_at > paused_at);
+
+    // Resume with a shorter budget: continues from the stop's checkpoint to the end.
+    write_run(dir, stopped_at + 3);
+    QProcess again;
+    again.start(kTrain, {QString::fromStdString(config), "--resume"});
+    QVERIFY(again.waitForFinished(120000));
+    QVERIFY2(again.exitCode() == 0, qPrintable(again.readAllStandardError()));
+    const json done = status_of(run);
+    QCOMPARE(QString::fromStdString(state_of(done)), QString("finished"));
+    QCOMPARE(step_of(done), 2 * (stopped_at + 3));
+    QVERIFY(QString(again.readAllStandardOutput()).contains(
+        QString("step %1 [all] loss").arg(stopped_at + 1)));
+  }
+
+  void sigintWritesACheckpointAndExits130() {
+    QTemporaryDir dir;
+    const std::string config = write_run(dir, 100000);
+    const std::string run = dir.path().toStdString() + "/run";
+    QProcess p;
+    p.start(kTrain, {QString::fromStdString(config)});
+    QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 2; }));
+    ::kill(pid_t(p.processId()), SIGINT);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 130);
+    const json s = status_of(run);
+    QCOMPARE(QString::fromStdString(state_of(s)), QString("stopped"));
+    QVERIFY(!s.value("last_checkpoint", std::string()).empty());
+    QVERIFY(QDir(QString::fromStdString(s["last_checkpoint"].get<std::string>())).exists());
+  }
+
+  void badInputFailsWithAClearMessage() {
+    QTemporaryDir dir;
+    const std::string config = write_run(dir, 5, {{"chekpoint_every_steps", 3}});
+    QProcess p;
+    p.start(kTrain, {QString::fromStdString(config)});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(QString(p.readAllStandardError()).contains("chekpoint_every_steps"));
+
+    // A shard whose ids exceed the model's vocabulary: fails before training, status says why.
+    const std::string bad = write_run(dir, 5);
+    json run = json::parse(std::ifstream(bad));
+    run["model"]["config"]["vocab_size"] = 32;
+    std::ofstream(bad) << run.dump();
+    QProcess q;
+    q.start(kTrain, {QString::fromStdString(bad)});
+    QVERIFY(q.waitForFinished(60000));
+    QCOMPARE(q.exitCode(), 1);
+    const QString err = q.readAllStandardError();
+    QVERIFY2(err.contains("ko"), qPrintable(err));
+    const json s = status_of(dir.path().toStdString() + "/run");
+    QCOMPARE(QString::fromStdString(state_of(s)), QString("failed"));
+
+    QProcess usage;
+    usage.start(kTrain, {"--no-such-flag"});
+    QVERIFY(usage.waitForFinished(30000));
+    QCOMPARE(usage.exitCode(), 2);
+  }
+
+  void dryRunPrintsTheConfigurationAndTrainsNothing() {
+    QTemporaryDir dir;
+    const std::string config = write_run(dir, 5);
+    QProcess p;
+    p.start(kTrain, {QString::fromStdString(config), "--dry-run"});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(QString(p.readAllStandardOutput()).contains("| stage 2 | layers: 5 steps"));
+    QVERIFY(!QDir(dir.path() + "/run").exists());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestGlossaTrain)
+#include "test_glossa_train.moc"
