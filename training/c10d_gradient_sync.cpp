@@ -1,7 +1,5 @@
 #include "training/c10d_gradient_sync.h"
 
-#ifdef GLOSSA_HAS_GRADIENT_SYNC_SEAM
-
 #include <cmath>
 
 #include "tokenizer/error.h"
@@ -55,5 +53,3 @@ void C10dGradientSync::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
 }
 
 }  // namespace glossa
-
-#endif

@@ -1,13 +1,9 @@
 // The trainer's data-parallel seam (training/gradient_sync.h, from the trainer branch)
 // implemented with a c10d ProcessGroup: blocking, bucketed all-reduce (sum) of whatever tensors
-// the trainer hands over (the step's token count; the gradients plus the loss sum). Compiled
-// only where gradient_sync.h exists, so this branch builds before and after the merge.
+// the trainer hands over (the step's token count; the gradients plus the loss sum).
 // Overlap with backward and ZeRO-1 need more than this seam offers: see grad_sync.h / zero1.h
 // and docs/distributed.md ("Trainer integration"). Engine-internal (torch).
 #pragma once
-
-#if __has_include("training/gradient_sync.h")
-#define GLOSSA_HAS_GRADIENT_SYNC_SEAM 1
 
 #include <torch/torch.h>
 
@@ -38,5 +34,3 @@ class C10dGradientSync final : public GradientSync {
 };
 
 }  // namespace glossa
-
-#endif

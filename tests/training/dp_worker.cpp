@@ -250,10 +250,9 @@ int consistency(const Args& a, const RunEnvironment& env) {
   return 1;
 }
 
-// The trainer's seam (when this build has it): sums of mixed dtypes, an undefined tensor
+// The trainer's seam (training/gradient_sync.h): sums of mixed dtypes, an undefined tensor
 // skipped, 1-element buckets to force several collectives.
 int seam(const Args& a, const RunEnvironment& env) {
-#ifdef GLOSSA_HAS_GRADIENT_SYNC_SEAM
   C10dGradientSync sync(ProcessGroup::create(env, {"gloo", a.timeout_s}), 1e-6);
   const int r = sync.rank(), w = sync.world_size();
   std::vector<torch::Tensor> t = {torch::full({2, 3}, r + 1.0f), torch::Tensor(),
@@ -266,10 +265,6 @@ int seam(const Args& a, const RunEnvironment& env) {
   EXPECT_OK(t[3].equal(torch::full({4}, static_cast<int64_t>(w * (w - 1) / 2))));
   std::printf("rank %d seam ok\n", r);
   return 0;
-#else
-  std::printf("seam not in this build\n");
-  return 0;
-#endif
 }
 
 int hang(const Args& a, const RunEnvironment& env) {
