@@ -8,6 +8,7 @@
 // 130 interrupted (SIGINT/SIGTERM: a checkpoint is written first).
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "tokenizer/error.h"
 #include "tokenizer/job_control.h"
 #include "training/cpu_memory.h"
+#include "training/data_parallel.h"
 #include "training/eval_hook.h"
 #include "training/run_config.h"
 #include "training/run_environment.h"
@@ -46,9 +48,6 @@ int run_training(const std::string& config_path, bool resume, bool dry_run) {
               << config.table() << std::flush;
   }
   if (dry_run) return 0;
-  if (env.world_size > 1)
-    fail("glossa-train", "WORLD_SIZE " + std::to_string(env.world_size) +
-                             ": data-parallel runs are not wired into glossa-train yet");
 
   if (rank0) std::filesystem::create_directories(config.run_dir);  // status.json lives there
   JobControl job;
@@ -56,6 +55,14 @@ int run_training(const std::string& config_path, bool resume, bool dry_run) {
   StatusReporter status(config.run_dir, rank0);
   Trainer trainer(config, job, &status);
   trainer.set_eval_hook(make_eval_hook(config, job));
+  // Data parallel: every rank trains on its rows of each global batch; rank 0 writes metrics,
+  // checkpoints and the export. Collectives time out after GLOSSA_DP_TIMEOUT_S (default 600).
+  std::shared_ptr<GradientSync> sync;
+  if (env.distributed()) {
+    const char* timeout = std::getenv("GLOSSA_DP_TIMEOUT_S");
+    sync = make_gradient_sync(env, config.device, timeout ? std::atoi(timeout) : 600);
+    trainer.set_gradient_sync(sync.get());
+  }
   status.attach(&trainer);
   std::optional<ControlWatcher> watcher;
   if (rank0) {

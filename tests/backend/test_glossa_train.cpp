@@ -6,8 +6,14 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -87,6 +93,21 @@ bool wait_status(const std::string& run_dir, const std::function<bool(const json
 
 int64_t step_of(const json& s) { return s.value("global_step", int64_t(-1)); }
 std::string state_of(const json& s) { return s.value("state", std::string()); }
+
+// A TCP port nobody listens on now (bind to port 0, read it back, close); 0 on failure.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+    port = ntohs(address.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
 
 int run_control(const std::string& run_dir, const QString& command) {
   QProcess p;
@@ -210,6 +231,58 @@ class TestGlossaTrain : public QObject {
     usage.start(kTrain, {"--no-such-flag"});
     QVERIFY(usage.waitForFinished(30000));
     QCOMPARE(usage.exitCode(), 2);
+  }
+
+  // issue 8 §6 through the real executable: 2 Gloo processes (torchrun variables, a free port)
+  // with micro-batch 2 end where 1 process with micro-batch 4 ends.
+  void twoRanksEqualOneRank() {
+    GLOSSA_REQUIRE_PYTHON(py);
+    QTemporaryDir dir;
+    const std::string root = dir.path().toStdString();
+    auto config_for = [&](const std::string& name, int micro) {
+      json run = json::parse(std::ifstream(write_run(dir, 4)));
+      run["run_dir"] = root + "/" + name;
+      for (json& s : run["schedule"]["stages"]) s["micro_batch"] = micro;
+      const std::string path = root + "/" + name + ".json";
+      std::ofstream(path) << run.dump();
+      return QString::fromStdString(path);
+    };
+    const QString one = config_for("one", 4), two = config_for("two", 2);
+    QProcess single;
+    single.start(kTrain, {one});
+    QVERIFY(single.waitForFinished(120000));
+    QCOMPARE(single.exitCode(), 0);
+    const QString port = QString::number(free_port());
+    QVERIFY(port != "0");
+    std::vector<std::unique_ptr<QProcess>> ranks;
+    for (int r = 0; r < 2; ++r) {
+      auto p = std::make_unique<QProcess>();
+      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+      env.insert("RANK", QString::number(r));
+      env.insert("LOCAL_RANK", QString::number(r));
+      env.insert("WORLD_SIZE", "2");
+      env.insert("LOCAL_WORLD_SIZE", "2");
+      env.insert("MASTER_ADDR", "127.0.0.1");
+      env.insert("MASTER_PORT", port);
+      env.insert("GLOSSA_DP_TIMEOUT_S", "60");
+      p->setProcessEnvironment(env);
+      p->start(kTrain, {two});
+      ranks.push_back(std::move(p));
+    }
+    for (auto& p : ranks) {
+      QVERIFY(p->waitForFinished(120000));
+      QVERIFY2(p->exitCode() == 0, qPrintable(p->readAllStandardError()));
+    }
+    const QString script =
+        "import sys\nfrom safetensors.torch import load_file\n"
+        "a=load_file(sys.argv[1]); b=load_file(sys.argv[2])\n"
+        "print(max((a[k]-b[k]).abs().max().item() for k in a))\n";
+    const auto diff = test::run(py, {"-c", script, dir.path() + "/one/export/model.safetensors",
+                                     dir.path() + "/two/export/model.safetensors"});
+    QVERIFY2(diff.exit_code == 0, diff.err.constData());
+    const double max_diff = diff.out.trimmed().toDouble();
+    qInfo("max |1 rank - 2 ranks| after 8 steps: %g", max_diff);
+    QVERIFY(max_diff <= 1e-5);
   }
 
   void dryRunPrintsTheConfigurationAndTrainsNothing() {
