@@ -113,7 +113,9 @@ void StatusReporter::on_step(const StepRecord& step) {
           {"tokens", step.tokens},
           {"loss", std::isfinite(step.loss) ? nlohmann::json(step.loss) : nlohmann::json()},
           {"tokens_per_s", step.tokens_per_s}},
-         false);
+         // The step that was in flight when a pause arrived is written at once: while paused
+         // no later step would refresh a throttled status.
+         status_.value("state", "") == "paused");
 }
 
 void StatusReporter::on_eval(const std::vector<EvalRecord>& evals) {

@@ -155,7 +155,7 @@ class TestGlossaTrain : public QObject {
 
     QCOMPARE(run_control(run, "pause"), 0);
     QVERIFY(wait_status(run, [](const json& s) { return state_of(s) == "paused"; }));
-    std::this_thread::sleep_for(300ms);  // a step in flight may still finish
+    std::this_thread::sleep_for(1500ms);  // a step in flight may still finish (and is written)
     const int64_t paused_at = step_of(status_of(run));
     std::this_thread::sleep_for(1500ms);
     QCOMPARE(step_of(status_of(run)), paused_at);  // no step while paused (status updates 1/s)
