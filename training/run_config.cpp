@@ -7,58 +7,16 @@
 #include "tokenizer/error.h"
 #include "tokenizer/file_util.h"
 #include "tokenizer/sha256.h"
+#include "training/strict_json.h"
 
 namespace glossa {
 namespace {
 
 using nlohmann::json;
 
-// Reads an object's keys with type checks and refuses keys nobody asked for.
-class Strict {
- public:
-  Strict(const json& j, std::string where) : json_(j), where_(std::move(where)) {
-    if (!json_.is_object())
-      fail(where_, "expected a JSON object, found " + std::string(json_.type_name()));
-  }
-  template <class T>
-  void get(const char* key, T& out) {
-    const json* v = raw(key);
-    if (!v) return;  // keep the default
-    bool ok = false;
-    if constexpr (std::is_same_v<T, bool>)
-      ok = v->is_boolean();
-    else if constexpr (std::is_same_v<T, std::string>)
-      ok = v->is_string();
-    else if constexpr (std::is_floating_point_v<T>)
-      ok = v->is_number();
-    else if constexpr (std::is_unsigned_v<T>)
-      ok = v->is_number_unsigned() || (v->is_number_integer() && v->get<int64_t>() >= 0);
-    else if constexpr (std::is_integral_v<T>)
-      ok = v->is_number_integer();
-    else if constexpr (std::is_same_v<T, std::vector<std::string>>)
-      ok = v->is_array() &&
-           std::all_of(v->begin(), v->end(), [](const json& e) { return e.is_string(); });
-    if (!ok)
-      fail(where_, "key '" + std::string(key) + "' has the wrong type (found " +
-                       std::string(v->type_name()) + " " + v->dump() + ")");
-    out = v->get<T>();
-  }
-  const json* raw(const char* key) {
-    seen_.insert(key);
-    const auto it = json_.find(key);
-    return it == json_.end() ? nullptr : &*it;
-  }
-  void finish() const {
-    for (const auto& [key, value] : json_.items())
-      if (!seen_.count(key))
-        fail(where_, "unknown key '" + key + "' (misspelt? see docs/run-config.md)");
-  }
-  const std::string& where() const { return where_; }
-
- private:
-  const json& json_;
-  std::string where_;
-  std::set<std::string> seen_;
+// Strict reader with this file's doc in its messages.
+struct Strict : StrictJson {
+  Strict(const json& j, std::string where) : StrictJson(j, std::move(where), "docs/run-config.md") {}
 };
 
 RunModelSource model_from_json(const json& j, const std::string& where) {

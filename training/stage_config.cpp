@@ -7,53 +7,16 @@
 #include "tokenizer/file_util.h"
 #include "training/freeze_plan.h"
 #include "training/param_groups.h"
+#include "training/strict_json.h"
 
 namespace glossa {
 
 namespace {
 
-// Reads an object's fields with type checks and refuses keys nobody asked for.
-class StrictFields {
- public:
+// Strict reader with this file's doc in its messages.
+struct StrictFields : StrictJson {
   StrictFields(const nlohmann::json& json, std::string where)
-      : json_(json), where_(std::move(where)) {
-    if (!json_.is_object())
-      fail(where_, "expected a JSON object, found " + std::string(json_.type_name()));
-  }
-  template <class T>
-  void get(const char* key, T& out) {
-    seen_.insert(key);
-    const auto it = json_.find(key);
-    if (it == json_.end()) return;  // keep the default
-    try {
-      if constexpr (std::is_same_v<T, bool>) {
-        if (!it->is_boolean()) throw std::invalid_argument("not a boolean");
-      } else if constexpr (std::is_integral_v<T>) {
-        if (!it->is_number_integer()) throw std::invalid_argument("not an integer");
-      } else if constexpr (std::is_floating_point_v<T>) {
-        if (!it->is_number()) throw std::invalid_argument("not a number");
-      }
-      out = it->get<T>();
-    } catch (const std::exception& e) {
-      fail(where_, "field '" + std::string(key) + "' has the wrong type (" + e.what() + "; found " +
-                       it->dump() + ")");
-    }
-  }
-  const nlohmann::json* raw(const char* key) {
-    seen_.insert(key);
-    const auto it = json_.find(key);
-    return it == json_.end() ? nullptr : &*it;
-  }
-  void finish() const {
-    for (const auto& [key, value] : json_.items())
-      if (!seen_.count(key))
-        fail(where_, "unknown field '" + key + "' (misspelt? see docs/training-stages.md)");
-  }
-
- private:
-  const nlohmann::json& json_;
-  std::string where_;
-  std::set<std::string> seen_;
+      : StrictJson(json, std::move(where), "docs/training-stages.md") {}
 };
 
 std::string stage_label(size_t index, const StageConfig& s) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/test_support.h"
 #include "backend/train_control.h"
 #include "tokenizer/error.h"
 
@@ -21,14 +22,7 @@ void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromStdString(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 // Waits up to 5 s for `done` (the watcher polls every 10 ms in these tests).
 bool eventually(const std::function<bool()>& done) {

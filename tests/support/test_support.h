@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <QtTest>
 
+#include "tokenizer/error.h"
+
 namespace glossa::test {
 
 // Directory of ../shared/data (env GLOSSA_SHARED_DATA, else the CMake cache default);
@@ -36,6 +38,17 @@ struct ProcessResult {
 // Runs a program to completion (or until timeout_ms, then kills it).
 ProcessResult run(const QString& program, const QStringList& args, int timeout_ms = 600000,
                   const QByteArray& stdin_data = {});
+
+// The message of the glossa::Error `f` throws, or "" when it throws none.
+template <typename F>
+QString error_of(F&& f) {
+  try {
+    f();
+  } catch (const glossa::Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
 
 }  // namespace glossa::test
 

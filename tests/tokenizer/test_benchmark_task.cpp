@@ -18,14 +18,7 @@ std::string write(const QTemporaryDir& dir, const char* name, const std::string&
   return path;
 }
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const glossa::Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 BenchmarkTask boolq_like() {
   return BenchmarkTask::from_json(nlohmann::json::parse(R"({"name": "t", "quoting": "csv",

@@ -3,6 +3,7 @@
 // stages that cannot be honoured with tied embeddings.
 #include <QtTest>
 
+#include "support/test_support.h"
 #include "llama_names.h"
 #include "tokenizer/error.h"
 #include "training/freeze_plan.h"
@@ -21,14 +22,7 @@ StageConfig stage(std::vector<std::string> trainable, double weight_decay = 0.1)
   return s;
 }
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 }  // namespace
 

@@ -45,14 +45,7 @@ LlamaForCausalLM random_model(bool tied, uint64_t seed) {
   return model;
 }
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 bool same_parameters(const LlamaForCausalLM& a, const LlamaForCausalLM& b) {
   const auto pa = a->named_parameters(), pb = b->named_parameters();

@@ -25,16 +25,7 @@ const char* kConfig =
     R"( "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 96,)"
     R"( "rms_norm_eps": 1e-5, "tie_word_embeddings": false})";
 
-// Where `where` throws glossa::Error, its message; else "".
-template <typename F>
-QString error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 }  // namespace
 
 class TestMcEval : public QObject {

@@ -3,6 +3,7 @@
 // attention / MLP / norms) and selectors pick them by name, range and parity.
 #include <QtTest>
 
+#include "support/test_support.h"
 #include "llama_names.h"
 #include "tokenizer/error.h"
 #include "training/param_groups.h"
@@ -13,14 +14,7 @@ namespace {
 
 using glossa::test::llama_names;
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const glossa::Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 using Names = std::vector<std::string>;
 

@@ -37,14 +37,7 @@ void craft(const std::string& path, const std::string& header, const std::string
   std::ofstream(path, std::ios::binary) << bytes << header << data;
 }
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 #define EXPECT_ERROR(call, ...)                                                 \
   do {                                                                          \

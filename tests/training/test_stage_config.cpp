@@ -3,6 +3,7 @@
 // reports every problem of a schedule against a model before any compute.
 #include <QtTest>
 
+#include "support/test_support.h"
 #include "llama_names.h"
 #include "tokenizer/error.h"
 #include "training/freeze_plan.h"
@@ -33,14 +34,7 @@ std::string preset(const char* name) {
       .toStdString();
 }
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 }  // namespace
 

@@ -27,14 +27,7 @@ std::vector<NewTokenRow> hand_map() {
           row(7, {1, 1}, {"x", "x"})};          // id 1 declared special -> mean
 }
 
-QString error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
+using glossa::test::error_of;
 
 void write_f32(const QString& path, const torch::Tensor& t) {
   const torch::Tensor c = t.to(torch::kFloat32).contiguous();
