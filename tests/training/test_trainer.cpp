@@ -14,6 +14,7 @@
 #include "tokenizer/error.h"
 #include "trainer_fixture.h"
 #include "training/batch_sampler.h"
+#include "training/cross_entropy.h"
 #include "training/hf_checkpoint.h"
 #include "training/metrics_store.h"
 
@@ -221,6 +222,30 @@ class TestTrainer : public QObject {
     QVERIFY(QFileInfo::exists(
         QString::fromStdString(run.run_dir("control") + "/checkpoints/step-00000005")));
     QVERIFY(!QFileInfo::exists(QString::fromStdString(run.run_dir("control") + "/export")));
+  }
+
+  // The fused loss (training/cross_entropy.h) against torch's cross_entropy: value and gradient,
+  // with ignored rows, large logits and a scaled upstream gradient.
+  void fusedCrossEntropyMatchesTorch() {
+    torch::manual_seed(7);
+    const torch::Tensor logits = (torch::randn({37, 301}) * 8).requires_grad_(true);  // (N, V)
+    torch::Tensor targets = torch::randint(0, 301, {37}, torch::kLong);
+    targets.index_put_({torch::arange(0, 37, 5)}, kIgnoreTarget);
+    const torch::Tensor mine = cross_entropy_sum(logits, targets);
+    (mine * 0.25).backward();
+    const torch::Tensor my_grad = logits.grad().clone();
+    logits.mutable_grad() = torch::Tensor();
+    const torch::Tensor ref = torch::nn::functional::cross_entropy(
+        logits, targets,
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreTarget).reduction(
+            torch::kSum));
+    (ref * 0.25).backward();
+    QVERIFY(std::abs(mine.item<double>() - ref.item<double>()) <= 1e-6 * ref.item<double>());
+    QVERIFY(mine.item<double>() > 1.0);
+    const double grad_diff = (my_grad - logits.grad()).abs().max().item<double>();
+    QVERIFY2(grad_diff <= 1e-6, std::to_string(grad_diff).c_str());
+    QCOMPARE(my_grad.index({0}).abs().max().item<double>(), 0.0);  // an ignored row
+    QVERIFY_THROWS_EXCEPTION(Error, cross_entropy_sum(logits, targets.narrow(0, 0, 5)));
   }
 
   void lossesMatchTransformersAndTorchAdamW() {
