@@ -20,9 +20,11 @@
 #include "tokenizer/job_control.h"
 #include "training/cpu_memory.h"
 #include "training/data_parallel.h"
+#include "training/device_memory.h"
 #include "training/eval_hook.h"
 #include "training/run_config.h"
 #include "training/run_environment.h"
+#include "training/run_memory.h"
 #include "training/trainer.h"
 
 namespace {
@@ -37,6 +39,17 @@ extern "C" void on_signal(int) {
   if (g_job) g_job->cancel();  // an atomic store: async-signal-safe
 }
 
+// The memory estimate of every stage (docs/distributed.md) before any compute; a stage over its
+// budget is a warning, not an error: the estimate is an upper bound.
+void print_memory_check(const RunConfig& config, int world_size) {
+  const RunMemoryCheck check =
+      check_run_memory(config, world_size, device_memory_bytes(config.device));
+  std::cout << "\nmemory per rank (estimate, docs/distributed.md):\n" << check.table;
+  for (const std::string& warning : check.not_fitting)
+    std::cout << "glossa-train: warning: " << warning << "\n";
+  std::cout << std::flush;
+}
+
 int run_training(const std::string& config_path, bool resume, bool dry_run) {
   RunConfig config = RunConfig::load(config_path);
   if (resume) config.resume = true;
@@ -46,6 +59,7 @@ int run_training(const std::string& config_path, bool resume, bool dry_run) {
     std::cout << "glossa-train " << config_path << " (rank " << env.rank << " of "
               << env.world_size << ", " << env.launcher << ")\n"
               << config.table() << std::flush;
+    print_memory_check(config, env.world_size);
   }
   if (dry_run) return 0;
 
@@ -57,11 +71,10 @@ int run_training(const std::string& config_path, bool resume, bool dry_run) {
   trainer.set_eval_hook(make_eval_hook(config, job));
   // Data parallel: every rank trains on its rows of each global batch; rank 0 writes metrics,
   // checkpoints and the export. Collectives time out after GLOSSA_DP_TIMEOUT_S (default 600).
-  std::shared_ptr<GradientSync> sync;
   if (env.distributed()) {
     const char* timeout = std::getenv("GLOSSA_DP_TIMEOUT_S");
-    sync = make_gradient_sync(env, config.device, timeout ? std::atoi(timeout) : 600);
-    trainer.set_gradient_sync(sync.get());
+    trainer.set_process_group(
+        join_process_group(env, config.device, timeout ? std::atoi(timeout) : 600));
   }
   status.attach(&trainer);
   std::optional<ControlWatcher> watcher;

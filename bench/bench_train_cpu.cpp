@@ -25,6 +25,8 @@
 #include "training/masked_adamw.h"
 #include "training/param_groups.h"
 #include "training/stage_config.h"
+#include "training/step_optimizer.h"
+#include "training/training_step.h"
 
 namespace {
 
@@ -95,6 +97,20 @@ NamedParams named(const LlamaForCausalLM& model) {
   return params;
 }
 
+// A (B, T + 1) int64 window as the trainer's Batch: inputs, next-token targets, all counted.
+Batch to_batch(const torch::Tensor& window) {
+  Batch b;
+  b.B = window.size(0);
+  b.T = window.size(1) - 1;
+  const torch::Tensor ids = window.to(torch::kInt32).contiguous();
+  const torch::Tensor inputs = ids.narrow(1, 0, b.T).contiguous();
+  const torch::Tensor targets = ids.narrow(1, 1, b.T).contiguous();
+  b.inputs.assign(inputs.data_ptr<int32_t>(), inputs.data_ptr<int32_t>() + b.B * b.T);
+  b.targets.assign(targets.data_ptr<int32_t>(), targets.data_ptr<int32_t>() + b.B * b.T);
+  b.loss_mask.assign(static_cast<size_t>(b.B * b.T), 1);
+  return b;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -117,24 +133,20 @@ int main(int argc, char** argv) try {
   const ParamGroups groups = ParamGroups::build(names, config.vocab_size, config.vocab_size);
   const FreezePlan plan = build_freeze_plan(stage, groups);
   apply_requires_grad(params, plan);
-  MaskedAdamW optimizer(params, plan, AdamWSettings::from_stage(stage));
-  optimizer.set_lr(o.lr);
+  // The trainer's own step (training_step.h): fused cross-entropy, masked AdamW, clipping.
+  const std::unique_ptr<StepOptimizer> optimizer =
+      make_step_optimizer(params, plan, AdamWSettings::from_stage(stage));
+  StepOptions options;
+  options.lr = o.lr;
+  options.clip_grad_norm = 1.0;
 
   std::vector<double> losses;
   double timed_seconds = 0;
   for (int64_t step = 0; step < o.steps; ++step) {
+    const Batch batch = to_batch(batches[step]);  // untimed: the sampler's work in a run
     const auto start = std::chrono::steady_clock::now();
-    const torch::Tensor window = batches[step];  // (B, T + 1)
-    const torch::Tensor inputs = window.narrow(1, 0, o.seq);
-    const torch::Tensor targets = window.narrow(1, 1, o.seq);
-    const torch::Tensor logits = model->forward(inputs);  // (B, T, V)
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(
-        logits.reshape({-1, config.vocab_size}), targets.reshape({-1}));
-    loss.backward();
-    optimizer.clip_grad_norm(1.0);
-    optimizer.step();
-    optimizer.zero_grad();
-    losses.push_back(loss.item<double>());
+    const StepOutcome out = train_step(*model, *optimizer, {batch}, options);
+    losses.push_back(out.loss);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (step >= o.warmup) timed_seconds += seconds;

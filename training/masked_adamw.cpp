@@ -6,6 +6,17 @@
 
 namespace glossa {
 
+std::map<std::string, int64_t> slice_steps(const nlohmann::json& json, const std::string& where) {
+  std::map<std::string, int64_t> steps;
+  try {
+    for (const auto& entry : json.at("slices"))
+      steps[entry.at("key").get<std::string>()] = entry.at("step").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, std::string("malformed JSON: ") + e.what());
+  }
+  return steps;
+}
+
 AdamWSettings AdamWSettings::from_stage(const StageConfig& stage) {
   return AdamWSettings{stage.betas[0], stage.betas[1], stage.eps, stage.weight_decay};
 }
@@ -98,22 +109,6 @@ void MaskedAdamW::zero_grad() {
   for (Slot& s : slots_) s.param.mutable_grad() = torch::Tensor();
 }
 
-int64_t MaskedAdamW::carry_over_from(const MaskedAdamW& previous) {
-  int64_t carried = 0;
-  torch::NoGradGuard no_grad;
-  for (Slot& s : slots_) {
-    for (const Slot& old : previous.slots_) {
-      if (old.info.slice != s.info.slice) continue;
-      s.step = old.step;
-      s.exp_avg = old.exp_avg.clone();
-      s.exp_avg_sq = old.exp_avg_sq.clone();
-      ++carried;
-      break;
-    }
-  }
-  return carried;
-}
-
 std::map<std::string, torch::Tensor> MaskedAdamW::state_tensors() const {
   std::map<std::string, torch::Tensor> out;
   for (const Slot& s : slots_) {
@@ -136,10 +131,8 @@ nlohmann::json MaskedAdamW::state_json() const {
 void MaskedAdamW::load_state(const std::map<std::string, torch::Tensor>& tensors,
                              const nlohmann::json& json) {
   const std::string where = "optimizer state";
-  std::map<std::string, int64_t> steps;
+  const std::map<std::string, int64_t> steps = slice_steps(json, where);
   try {
-    for (const auto& entry : json.at("slices"))
-      steps[entry.at("key").get<std::string>()] = entry.at("step").get<int64_t>();
     lr_ = json.at("lr").get<double>();
   } catch (const nlohmann::json::exception& e) {
     fail(where, std::string("malformed JSON: ") + e.what());

@@ -28,6 +28,18 @@ struct AdamWSettings {
   static AdamWSettings from_stage(const StageConfig& stage);
 };
 
+// An optimizer's state for a whole freeze plan in MaskedAdamW's checkpoint form: tensors
+// "<slice key>.exp_avg" / ".exp_avg_sq" shaped like the slices, and JSON {stage, lr, settings,
+// slices: [{key, group, step}]}. World-size independent: a ZeRO-1 run gathers it (zero1.h).
+struct OptimizerState {
+  std::map<std::string, torch::Tensor> tensors;
+  nlohmann::json json;
+};
+
+// The per-slice step counts of an OptimizerState's JSON, by slice key. Throws Error naming
+// `where` when the JSON is malformed.
+std::map<std::string, int64_t> slice_steps(const nlohmann::json& json, const std::string& where);
+
 struct ClipResult {
   double total_norm = 0;                      // L2 norm over every trainable slice, before clipping
   std::map<std::string, double> group_norms;  // L2 norm per group, before clipping
@@ -53,10 +65,6 @@ class MaskedAdamW {
   // Drops the gradients of every planned tensor (set to none).
   void zero_grad();
 
-  // Between stages: copies state (step, moments) of slices this plan shares with `previous`
-  // (same tensor, same rows); other slices start fresh. Returns how many slices were carried.
-  int64_t carry_over_from(const MaskedAdamW& previous);
-
   // Checkpoint form: moments as named tensors ("<slice key>.exp_avg", "<slice key>.exp_avg_sq",
   // ready for safetensors) plus JSON (settings, lr, per slice: key, group, step).
   std::map<std::string, torch::Tensor> state_tensors() const;
@@ -64,6 +72,8 @@ class MaskedAdamW {
   // Strict inverse: every slice of this plan must be present with the right shape, and nothing
   // else; throws Error naming the slice otherwise.
   void load_state(const std::map<std::string, torch::Tensor>& tensors, const nlohmann::json& json);
+  OptimizerState state() const { return {state_tensors(), state_json()}; }
+  void load_state(const OptimizerState& state) { load_state(state.tensors, state.json); }
 
   const FreezePlan& plan() const { return plan_; }
   int64_t state_numel() const;  // elements of optimizer state held (2 × trainable elements)

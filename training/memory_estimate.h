@@ -36,7 +36,7 @@ struct MemoryEstimate {
   int64_t optimizer_bytes = 0;  // AdamW exp_avg + exp_avg_sq of the rows this rank owns
   int64_t activation_bytes_per_layer = 0;    // one decoder layer's saved tensors, full
   int64_t checkpointed_bytes_per_layer = 0;  // one layer's input only (checkpointing)
-  int64_t logits_bytes = 0;      // (B, T, V) logits + float32 log-probabilities of the loss
+  int64_t logits_bytes = 0;      // (B, T, V) logits + the float32 copy the loss keeps
   int64_t activation_bytes = 0;  // what this stage keeps: per its activation_checkpointing
   int64_t total_bytes = 0;
   int64_t budget_bytes = 0;  // device_bytes x usable_fraction

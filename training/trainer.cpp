@@ -1,8 +1,5 @@
 #include "training/trainer.h"
 
-#include <c10/cuda/CUDACachingAllocator.h>
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -13,14 +10,18 @@
 #include "tokenizer/error.h"
 #include "tokenizer/file_util.h"
 #include "training/batch_sampler.h"
+#include "training/consistency_check.h"
+#include "training/control_agreement.h"
 #include "training/freeze_plan.h"
 #include "training/frozen_digest.h"
-#include "training/gradient_sync.h"
 #include "training/hf_checkpoint.h"
 #include "training/llama_model.h"
 #include "training/masked_adamw.h"
 #include "training/param_groups.h"
+#include "training/process_group.h"
+#include "training/step_optimizer.h"
 #include "training/train_checkpoint.h"
+#include "training/train_metrics.h"
 #include "training/training_step.h"
 #include "training/vocab_resize.h"
 
@@ -45,60 +46,9 @@ struct TrainPrecision {
   }
 };
 
-// Training FLOPs per token (PaLM appendix B): 6·N + 12·L·H·Q·T with N the non-embedding
-// parameters plus the LM head's V·C matmul (docs/run-config.md, "Metrics").
-double flops_per_token(const ModelConfig& m, int64_t seq_len) {
-  const double n = static_cast<double>(m.non_embedding_parameter_count()) +
-                   static_cast<double>(m.vocab_size) * static_cast<double>(m.hidden_size);
-  return 6.0 * n + 12.0 * m.num_hidden_layers * m.num_attention_heads * m.head_size() *
-                       static_cast<double>(seq_len);
-}
-
-void reset_peak_memory(torch::Device device) {
-  if (device.is_cuda())
-    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
-}
-
-// CUDA: peak bytes the caching allocator handed out since the last reset; CPU: the process's
-// peak resident set size.
-int64_t peak_memory_bytes(torch::Device device) {
-  if (device.is_cuda()) {
-    const auto stats =
-        c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
-    return stats.allocated_bytes[0].peak;  // [0] = aggregate over pool kinds
-  }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<int64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
-}
-
 NamedParams named_params(LlamaForCausalLMImpl& model) {
   NamedParams out;
   for (const auto& item : model.named_parameters()) out.emplace_back(item.key(), item.value());
-  return out;
-}
-
-std::vector<EvalRecord> eval_records(const nlohmann::json& results, const std::string& stage,
-                                     int64_t step) {
-  if (!results.is_array()) fail("evaluation hook", "must return a JSON array of results");
-  std::vector<EvalRecord> out;
-  const double now = unix_time_now();
-  for (const auto& r : results) {
-    try {
-      EvalRecord e;
-      e.step = step;
-      e.stage = stage;
-      e.set_or_task = r.at("set_or_task").get<std::string>();
-      e.metric = r.at("metric").get<std::string>();
-      e.value = r.at("value").is_null() ? kNaN : r.at("value").get<double>();
-      e.standard_error =
-          r.contains("stderr") && !r["stderr"].is_null() ? r["stderr"].get<double>() : kNaN;
-      e.time = now;
-      out.push_back(e);
-    } catch (const nlohmann::json::exception& ex) {
-      fail("evaluation hook", "malformed result " + r.dump() + ": " + ex.what());
-    }
-  }
   return out;
 }
 
@@ -109,7 +59,7 @@ struct Trainer::Impl {
   const JobControl& control;
   TrainerObserver* observer;
   EvalHook eval_hook;
-  GradientSync* sync = nullptr;
+  std::shared_ptr<ProcessGroup> group;  // null: one process
   std::set<int64_t> nan_steps;
   std::atomic<bool> checkpoint_requested{false};
   std::atomic<bool> paused{false};
@@ -122,7 +72,7 @@ struct Trainer::Impl {
   std::unique_ptr<ParamGroups> groups;
   std::unique_ptr<MetricsWriter> metrics;  // rank 0 only
   std::unique_ptr<BatchSampler> sampler;
-  std::unique_ptr<MaskedAdamW> optimizer;
+  std::unique_ptr<StepOptimizer> optimizer;
   TrainState state;
   std::string last_checkpoint;
   int rank = 0, world = 1;
@@ -141,13 +91,14 @@ struct Trainer::Impl {
   void resize_vocabulary();
   void load_model_tensors(const CheckpointData& data);
   std::optional<CheckpointData> load_resume_point();
-  std::unique_ptr<MaskedAdamW> make_optimizer(size_t stage_index);
-  std::unique_ptr<MaskedAdamW> restore_optimizer(const std::optional<CheckpointData>& resume,
-                                                 size_t stage_index);
+  std::unique_ptr<StepOptimizer> make_optimizer(size_t stage_index);
+  std::unique_ptr<StepOptimizer> restore_optimizer(const std::optional<CheckpointData>& resume,
+                                                   size_t stage_index);
   void make_sampler(const StageConfig& stage);
   void write_checkpoint_now();
   void evaluate(const std::string& stage);
-  void wait_while_paused();
+  bool agree_to_go_on();
+  void check_ranks_agree(size_t stage_index);
   bool run_stage(size_t index, std::optional<CheckpointData>& resume);
   void record_step(const StageConfig& stage, const StepOutcome& out, double seconds);
   TrainResult run(bool resume);
@@ -234,33 +185,47 @@ std::optional<CheckpointData> Trainer::Impl::load_resume_point() {
   return data;
 }
 
-std::unique_ptr<MaskedAdamW> Trainer::Impl::make_optimizer(size_t stage_index) {
+std::unique_ptr<StepOptimizer> Trainer::Impl::make_optimizer(size_t stage_index) {
   const StageConfig& stage = config.schedule.stages[stage_index];
   const NamedParams params = named_params(*model);
   FreezePlan plan = build_freeze_plan(stage, *groups);
   apply_requires_grad(params, plan);
-  return std::make_unique<MaskedAdamW>(params, std::move(plan), AdamWSettings::from_stage(stage));
+  StepOptimizerOptions options;
+  options.group = group;
+  options.zero1 = stage.zero1;
+  return make_step_optimizer(params, std::move(plan), AdamWSettings::from_stage(stage), options);
 }
 
 // The optimizer of stage `stage_index`: state loaded from a checkpoint of this stage, carried
 // over from the previous stage's (live, or loaded from a stage-end checkpoint), or fresh.
-std::unique_ptr<MaskedAdamW> Trainer::Impl::restore_optimizer(
+// Checkpoints hold the whole plan's state, so ZeRO-1 and world size may change across resumes.
+std::unique_ptr<StepOptimizer> Trainer::Impl::restore_optimizer(
     const std::optional<CheckpointData>& resume, size_t stage_index) {
   const StageConfig& stage = config.schedule.stages[stage_index];
-  if (resume && resume->state.optimizer_stage == static_cast<int64_t>(stage_index)) {
-    auto opt = make_optimizer(stage_index);
-    opt->load_state(resume->optimizer, resume->state.optimizer);
-    return opt;
+  const auto index = static_cast<int64_t>(stage_index);
+  std::optional<OptimizerState> start;  // whole-plan state to begin from
+  bool same_stage = false;
+  if (resume && resume->state.optimizer_stage == index) {
+    start = OptimizerState{resume->optimizer, resume->state.optimizer};
+    same_stage = true;
+  } else if (!stage.reset_optimizer) {
+    if (resume && resume->state.optimizer_stage == index - 1)
+      start = OptimizerState{resume->optimizer, resume->state.optimizer};
+    else if (optimizer)
+      start = optimizer->state(true);  // a collective under ZeRO-1: every rank is here
   }
-  std::unique_ptr<MaskedAdamW> previous = std::move(optimizer);
-  if (resume && stage_index > 0 &&
-      resume->state.optimizer_stage == static_cast<int64_t>(stage_index) - 1 &&
-      !stage.reset_optimizer) {
-    previous = make_optimizer(stage_index - 1);
-    previous->load_state(resume->optimizer, resume->state.optimizer);
+  optimizer.reset();  // its gradient hooks must go before the next stage's are installed
+  auto opt = make_optimizer(stage_index);
+  if (start && same_stage) {
+    opt->load_state(*start);
+  } else if (start) {
+    int64_t carried = 0;
+    opt->load_state(carry_over_state(*start, opt->plan(), named_params(*model), &carried));
+    event("optimizer", "stage '" + stage.name + "': optimizer state of " +
+                           std::to_string(carried) + " of " +
+                           std::to_string(opt->plan().slices.size()) +
+                           " trainable slices carried over from the previous stage");
   }
-  auto opt = make_optimizer(stage_index);  // after `previous`: sets requires_grad for this stage
-  if (previous && !stage.reset_optimizer) opt->carry_over_from(*previous);
   return opt;
 }
 
@@ -273,14 +238,18 @@ void Trainer::Impl::make_sampler(const StageConfig& stage) {
 }
 
 void Trainer::Impl::write_checkpoint_now() {
+  // Every rank gets here at the same step; under ZeRO-1 the optimizer state is gathered to
+  // rank 0, which writes (the others go on and wait in their next collective).
+  OptimizerState optimizer_state;
+  if (optimizer) optimizer_state = optimizer->state(rank == 0);
   state.sampler = sampler ? sampler->state() : state.sampler;
-  state.optimizer = optimizer ? optimizer->state_json() : nlohmann::json();
+  state.optimizer = optimizer_state.json;
   state.torch_cpu_rng = cpu_rng_state_hex();
   state.config_hash = config.numerics_hash();
-  if (rank != 0) return;  // rank 0 writes; the distributed module adds a barrier around this
+  if (rank != 0) return;
   CheckpointData data;
   for (auto& [name, p] : named_params(*model)) data.model.emplace_back(name, p.detach());
-  if (optimizer) data.optimizer = optimizer->state_tensors();
+  data.optimizer = std::move(optimizer_state.tensors);
   data.state = state;
   last_checkpoint = write_checkpoint(checkpoints_dir(), data, config.keep_checkpoints);
   event("checkpoint", last_checkpoint);
@@ -296,14 +265,42 @@ void Trainer::Impl::evaluate(const std::string& stage) {
   if (observer) observer->on_eval(records);
 }
 
-void Trainer::Impl::wait_while_paused() {
-  if (!paused.load()) return;
-  event("paused", "paused at global step " + std::to_string(state.global_step));
-  std::unique_lock<std::mutex> lock(pause_mutex);
-  // Woken by resume(); the timeout only lets a cancel (JobControl has no notifier) end the wait.
-  while (paused.load() && !control.cancelled())
-    pause_cv.wait_for(lock, std::chrono::milliseconds(200));
-  event("resumed", "running again at global step " + std::to_string(state.global_step));
+// Before each step: the ranks agree on the control requests (control_agreement.h). Writes a
+// checkpoint when one was asked for (also while paused), holds while paused (the ranks keep
+// agreeing every 200 ms, so no collective times out). False when the run must stop.
+bool Trainer::Impl::agree_to_go_on() {
+  const auto local = [&] {
+    return ControlFlags{control.cancelled(), paused.load(), checkpoint_requested.exchange(false)};
+  };
+  ControlFlags flags = agree_on_control(group.get(), local());
+  bool announced = false;
+  while (!flags.stop) {
+    if (flags.checkpoint) write_checkpoint_now();
+    if (!flags.pause) break;
+    if (!announced) event("paused", "paused at global step " + std::to_string(state.global_step));
+    announced = true;
+    {
+      // Woken by resume(); the timeout lets a cancel (JobControl has no notifier) and the other
+      // ranks' requests through.
+      std::unique_lock<std::mutex> lock(pause_mutex);
+      pause_cv.wait_for(lock, std::chrono::milliseconds(200),
+                        [&] { return !paused.load() || control.cancelled(); });
+    }
+    flags = agree_on_control(group.get(), local());
+  }
+  if (announced && !flags.stop)
+    event("resumed", "running again at global step " + std::to_string(state.global_step));
+  return !flags.stop;
+}
+
+// Every rank must train the same stage from the same step with the same numerics, or the
+// averaged gradients mix different models (consistency_check.h).
+void Trainer::Impl::check_ranks_agree(size_t stage_index) {
+  if (!group || world == 1) return;
+  const std::string hash = config.numerics_hash();
+  check_consistency(*group, RunFingerprint{config.schedule.stages[stage_index].name,
+                                           static_cast<int64_t>(stage_index), state.global_step,
+                                           std::hash<std::string>{}(hash)});
 }
 
 void Trainer::Impl::record_step(const StageConfig& stage, const StepOutcome& out, double seconds) {
@@ -333,11 +330,17 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
   const LrSchedule schedule = stage.lr_schedule(world);
   model->set_activation_checkpointing(stage.activation_checkpointing);
   optimizer = restore_optimizer(resume, index);
+  event("optimizer", "stage '" + stage.name + "': " + std::to_string(optimizer->state_numel()) +
+                         " AdamW state elements on rank " + std::to_string(rank) +
+                         (stage.zero1 && world > 1
+                              ? " (ZeRO-1: sharded over " + std::to_string(world) + " ranks)"
+                              : ""));
   resume.reset();  // consumed: later stages start from the live state
   state.stage_index = static_cast<int64_t>(index);
   state.stage_name = stage.name;
   state.optimizer_stage = static_cast<int64_t>(index);
   make_sampler(stage);
+  check_ranks_agree(index);
   const FrozenDigests frozen = config.verify_frozen
                                    ? frozen_digests(named_params(*model), optimizer->plan())
                                    : FrozenDigests{};
@@ -346,8 +349,7 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
                            std::to_string(state.step_in_stage) + " of " + std::to_string(total));
   if (observer) observer->on_stage_start(info);
   while (state.step_in_stage < total) {
-    wait_while_paused();
-    if (control.cancelled()) return false;
+    if (!agree_to_go_on()) return false;
     std::vector<Batch> batches;
     for (int64_t m = 0; m < stage.grad_accum; ++m)
       batches.push_back(sampler->next_batch(stage.micro_batch));
@@ -357,7 +359,7 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
     options.lr = schedule.lr(state.step_in_stage);
     options.clip_grad_norm = stage.clip_grad_norm;
     options.inject_nan = nan_steps.count(state.global_step + 1) > 0;
-    options.sync = sync;
+    options.group = group.get();
     const StepOutcome out = train_step(*model, *optimizer, batches, options);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -382,7 +384,7 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
       evaluate(stage.name);
     const bool periodic =
         config.checkpoint_every_steps > 0 && state.global_step % config.checkpoint_every_steps == 0;
-    if (!last && (periodic || checkpoint_requested.exchange(false))) write_checkpoint_now();
+    if (!last && periodic) write_checkpoint_now();
     control.report(static_cast<double>(state.step_in_stage) / total,
                    "stage " + std::to_string(index + 1) + " '" + stage.name + "' step " +
                        std::to_string(state.step_in_stage) + "/" + std::to_string(total));
@@ -408,9 +410,9 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
 
 TrainResult Trainer::Impl::run(bool resume) {
   config.validate();
-  if (sync) {
-    rank = sync->rank();
-    world = sync->world_size();
+  if (group) {
+    rank = group->rank();
+    world = group->world_size();
   }
   make_directories(config.run_dir);
   if (config.threads > 0) torch::set_num_threads(static_cast<int>(config.threads));
@@ -459,7 +461,9 @@ Trainer::Trainer(RunConfig config, const JobControl& control, TrainerObserver* o
 Trainer::~Trainer() = default;
 
 void Trainer::set_eval_hook(EvalHook hook) { impl_->eval_hook = std::move(hook); }
-void Trainer::set_gradient_sync(GradientSync* sync) { impl_->sync = sync; }
+void Trainer::set_process_group(std::shared_ptr<ProcessGroup> group) {
+  impl_->group = std::move(group);
+}
 TrainResult Trainer::run() { return impl_->run(impl_->config.resume); }
 TrainResult Trainer::run(bool resume) { return impl_->run(resume); }
 void Trainer::request_checkpoint() { impl_->checkpoint_requested.store(true); }
@@ -479,6 +483,5 @@ LlamaForCausalLMImpl& Trainer::model() {
   if (!impl_->model) fail("Trainer::model", "the model is built by run()");
   return *impl_->model;
 }
-const MaskedAdamW* Trainer::optimizer() const { return impl_->optimizer.get(); }
 
 }  // namespace glossa

@@ -21,8 +21,7 @@
 namespace glossa {
 
 class LlamaForCausalLMImpl;
-class GradientSync;
-class MaskedAdamW;
+class ProcessGroup;
 
 struct StageInfo {
   int64_t index = 0;        // 0-based stage index
@@ -68,8 +67,9 @@ class Trainer {
   Trainer& operator=(const Trainer&) = delete;
 
   void set_eval_hook(EvalHook hook);
-  // Data parallel (nullable; must outlive run()). Without one the run is rank 0 of 1.
-  void set_gradient_sync(GradientSync* sync);
+  // Data parallel (nullable). Without one the run is rank 0 of 1. Each stage's gradients travel
+  // in buckets overlapped with backward; a stage with "zero1" shards the optimizer state.
+  void set_process_group(std::shared_ptr<ProcessGroup> group);
 
   // Runs the schedule; config.resume (or `resume`) continues from the newest valid checkpoint.
   // Throws Error for invalid configs, data, NaN limits, frozen tensors that moved, I/O errors.
@@ -87,9 +87,8 @@ class Trainer {
   // as a real overflow would make it.
   void inject_nan_loss_at(std::set<int64_t> global_steps);
 
-  // The model and optimizer of the run (valid after run() began; for tests and the evaluator).
+  // The model of the run (valid after run() began; for tests and the evaluator).
   LlamaForCausalLMImpl& model();
-  const MaskedAdamW* optimizer() const;
 
  private:
   struct Impl;

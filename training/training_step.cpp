@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "tokenizer/error.h"
+#include "training/cross_entropy.h"
+#include "training/process_group.h"
 
 namespace glossa {
 
@@ -16,23 +18,19 @@ torch::Tensor batch_tensor(const std::vector<int32_t>& ids, int64_t B, int64_t T
 
 torch::Tensor target_loss_sum(LlamaForCausalLMImpl& model, const Batch& batch,
                               torch::Device device) {
-  constexpr int64_t kIgnore = -100;  // targets with loss mask 0
   torch::Tensor ids = batch_tensor(batch.inputs, batch.B, batch.T, device);       // (B, T)
   torch::Tensor targets = batch_tensor(batch.targets, batch.B, batch.T, device);  // (B, T)
   auto mask = torch::from_blob(const_cast<uint8_t*>(batch.loss_mask.data()), {batch.B, batch.T},
                                torch::kUInt8)
                   .to(torch::kBool)
                   .to(device);
-  targets = targets.masked_fill(mask.logical_not(), kIgnore);
+  targets = targets.masked_fill(mask.logical_not(), kIgnoreTarget);
   torch::Tensor logits = model.forward(ids);  // (B, T, V)
   const int64_t V = logits.size(-1);
-  return torch::nn::functional::cross_entropy(
-      logits.reshape({-1, V}).to(torch::kFloat32), targets.reshape({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore).reduction(
-          torch::kSum));
+  return cross_entropy_sum(logits.reshape({-1, V}).to(torch::kFloat32), targets.reshape({-1}));
 }
 
-StepOutcome train_step(LlamaForCausalLMImpl& model, MaskedAdamW& optimizer,
+StepOutcome train_step(LlamaForCausalLMImpl& model, StepOptimizer& optimizer,
                        const std::vector<Batch>& micro_batches, const StepOptions& options) {
   const torch::Device device = model.input_embedding().device();
   StepOutcome out;
@@ -40,28 +38,28 @@ StepOutcome train_step(LlamaForCausalLMImpl& model, MaskedAdamW& optimizer,
   int64_t local_tokens = 0;
   for (const Batch& b : micro_batches) local_tokens += b.loss_tokens();
   double global_tokens = static_cast<double>(local_tokens);
-  if (options.sync) {
-    std::vector<torch::Tensor> count = {torch::tensor(global_tokens, torch::kFloat64).to(device)};
-    options.sync->all_reduce_sum(count);
-    global_tokens = count[0].item<double>();  // device -> host sync
+  if (options.group) {
+    torch::Tensor count = torch::tensor(global_tokens, torch::kFloat64).to(options.group->device());
+    options.group->all_reduce_sum(count);
+    global_tokens = count.item<double>();  // device -> host sync
   }
   out.tokens = static_cast<int64_t>(global_tokens);
   if (global_tokens <= 0) fail("training step", "the step's batches hold no target tokens");
 
   torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(torch::kFloat32).device(device));
-  for (const Batch& b : micro_batches) {
-    torch::Tensor sum = target_loss_sum(model, b, device);
+  for (size_t i = 0; i < micro_batches.size(); ++i) {
+    torch::Tensor sum = target_loss_sum(model, micro_batches[i], device);
     torch::Tensor loss = sum / global_tokens;  // this micro-batch's share of the step's mean
     if (options.inject_nan) loss = loss * std::numeric_limits<double>::quiet_NaN();
+    optimizer.before_backward(i + 1 == micro_batches.size());
     loss.backward();
     loss_sum += options.inject_nan ? loss.detach() : sum.detach();
   }
-  if (options.sync) {
-    std::vector<torch::Tensor> tensors;
-    for (const auto& p : model.parameters())
-      if (p.requires_grad() && p.grad().defined()) tensors.push_back(p.mutable_grad());
-    tensors.push_back(loss_sum);
-    options.sync->all_reduce_sum(tensors);
+  optimizer.after_backward();  // gradient buckets overlapped the backward; wait for them
+  if (options.group) {
+    torch::Tensor on_group = loss_sum.to(options.group->device(), torch::kFloat64);
+    options.group->all_reduce_sum(on_group);
+    loss_sum = on_group;
   }
   out.loss = loss_sum.item<double>() / global_tokens;  // device -> host sync
   out.clip = optimizer.clip_grad_norm(options.clip_grad_norm);

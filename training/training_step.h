@@ -1,7 +1,7 @@
 // One optimizer step: grad_accum micro-batches forward and backward, the loss summed over the
 // targets of the whole step divided by the step's target count (so accumulation equals one big
 // batch, and data parallel equals one process taking every rank's rows), gradient all-reduce,
-// clipping, the NaN/Inf check and the masked AdamW update. Engine-internal.
+// clipping, the NaN/Inf check and the masked AdamW update (sharded or not). Engine-internal.
 #pragma once
 
 #include <torch/torch.h>
@@ -10,9 +10,8 @@
 #include <vector>
 
 #include "training/batch.h"
-#include "training/gradient_sync.h"
 #include "training/llama_model.h"
-#include "training/masked_adamw.h"
+#include "training/step_optimizer.h"
 
 namespace glossa {
 
@@ -20,7 +19,9 @@ struct StepOptions {
   double lr = 0;              // learning rate of this step (the schedule's)
   double clip_grad_norm = 0;  // global L2 limit; 0 = no clipping
   bool inject_nan = false;    // test hook: multiply the loss by NaN before backward
-  GradientSync* sync = nullptr;
+  // Data parallel (null: one process): the step's target count and loss sum are summed over
+  // it; gradients travel through the optimizer's buckets (step_optimizer.h).
+  ProcessGroup* group = nullptr;
 };
 
 struct StepOutcome {
@@ -39,7 +40,7 @@ torch::Tensor batch_tensor(const std::vector<int32_t>& ids, int64_t B, int64_t T
 torch::Tensor target_loss_sum(LlamaForCausalLMImpl& model, const Batch& batch,
                               torch::Device device);
 
-StepOutcome train_step(LlamaForCausalLMImpl& model, MaskedAdamW& optimizer,
+StepOutcome train_step(LlamaForCausalLMImpl& model, StepOptimizer& optimizer,
                        const std::vector<Batch>& micro_batches, const StepOptions& options);
 
 }  // namespace glossa

@@ -18,6 +18,33 @@ NamedParams planned_params(const BucketLayout& layout) {
   return params;
 }
 
+// Rows [begin, end) of a slice-shaped tensor (a 0-dim tensor is its own single row).
+torch::Tensor rows(const torch::Tensor& t, int64_t begin, int64_t end) {
+  return t.dim() == 0 ? t : t.narrow(0, begin, end - begin);
+}
+
+// The shape of a unit's slice of its parameter (what MaskedAdamW's state tensors have).
+std::vector<int64_t> slice_shape(const SyncUnit& unit) {
+  return unit.rows_of(unit.param, 0, unit.rows).sizes().vec();
+}
+
+// A piece `rank` owns, with its bucket and its key in the shard plan (MaskedAdamW's slice key).
+struct OwnedPiece {
+  size_t bucket = 0;
+  const ShardPiece* piece = nullptr;
+  std::string key;
+};
+
+// Every piece `rank` owns, in shard_plan order.
+std::vector<OwnedPiece> owned_pieces(const BucketLayout& layout, int rank) {
+  const FreezePlan plan = layout.shard_plan(rank);
+  std::vector<OwnedPiece> out;
+  for (size_t b = 0; b < layout.buckets().size(); ++b)
+    for (const ShardPiece& piece : layout.buckets()[b].pieces[rank])
+      out.push_back({b, &piece, plan.slices[out.size()].slice.key()});
+  return out;
+}
+
 GradSync& checked(GradSync& sync) {
   if (!sync.reduce_scatter())
     fail("zero1",
@@ -100,6 +127,98 @@ void Zero1Optimizer::step() {
     for (int r = 0; r < group.world_size(); ++r)
       if (r != rank) layout.unpack_params(b, r, layout.segment(sync_.buffer(b), b, r));
   }
+}
+
+OptimizerState Zero1Optimizer::full_state(bool assemble) {
+  const BucketLayout& layout = sync_.layout();
+  ProcessGroup& group = sync_.group();
+  const int rank = group.rank();
+  const OptimizerState mine = shard_.state();
+  torch::NoGradGuard no_grad;
+  // Each slice's step count: the owner's (every piece of a slice steps together); max over
+  // ranks because a rank may own no row of a slice.
+  const std::map<std::string, int64_t> my_steps = slice_steps(mine.json, "zero1 state");
+  const std::vector<OwnedPiece> owned = owned_pieces(layout, rank);
+  std::vector<int64_t> steps(layout.units().size(), 0);
+  for (const OwnedPiece& o : owned) steps[o.piece->unit] = my_steps.at(o.key);
+  torch::Tensor all_steps = torch::tensor(steps, torch::kLong).to(group.device());
+  group.all_reduce_max(all_steps);
+  const torch::Tensor host_steps = all_steps.cpu();
+
+  std::vector<torch::Tensor> full(layout.units().size());  // per unit, slice-shaped, CPU
+  OptimizerState out;
+  for (const char* suffix : {".exp_avg", ".exp_avg_sq"}) {
+    for (size_t b = 0; b < layout.buckets().size(); ++b) {
+      torch::Tensor& segment = sync_.shard(b);  // (S), free between steps
+      segment.zero_();
+      for (const OwnedPiece& o : owned)
+        if (o.bucket == b)
+          segment.narrow(0, o.piece->offset, o.piece->numel)
+              .copy_(mine.tensors.at(o.key + suffix).reshape({-1}));
+      group.wait(group.all_gather_async(sync_.buffer(b), segment),
+                 "optimizer state all_gather, bucket " + std::to_string(b));
+      if (!assemble) continue;
+      for (int r = 0; r < group.world_size(); ++r) {
+        const torch::Tensor seg = layout.segment(sync_.buffer(b), b, r).cpu();
+        for (const ShardPiece& piece : layout.buckets()[b].pieces[r]) {
+          const SyncUnit& unit = layout.units()[piece.unit];
+          if (!full[piece.unit].defined())
+            full[piece.unit] = torch::zeros(slice_shape(unit), seg.options());
+          torch::Tensor dst = rows(full[piece.unit], piece.row_begin, piece.row_end);
+          dst.copy_(seg.narrow(0, piece.offset, piece.numel).view(dst.sizes()));
+        }
+      }
+    }
+    if (!assemble) continue;
+    for (size_t u = 0; u < full.size(); ++u) {
+      out.tensors[layout.units()[u].slice.slice.key() + suffix] = full[u];
+      full[u] = torch::Tensor();
+    }
+  }
+  if (!assemble) return {};
+  nlohmann::json slices = nlohmann::json::array();
+  for (const TrainSlice& s : layout.plan().slices) {
+    for (size_t u = 0; u < layout.units().size(); ++u)
+      if (layout.units()[u].slice.slice == s.slice)
+        slices.push_back({{"key", s.slice.key()},
+                          {"group", s.group},
+                          {"step", host_steps[static_cast<int64_t>(u)].item<int64_t>()}});
+  }
+  out.json = mine.json;
+  out.json["stage"] = layout.plan().stage;
+  out.json["slices"] = slices;
+  return out;
+}
+
+void Zero1Optimizer::load_full_state(const OptimizerState& state) {
+  const std::string where = "optimizer state";
+  const BucketLayout& layout = sync_.layout();
+  const std::map<std::string, int64_t> steps = slice_steps(state.json, where);
+  if (steps.size() != layout.plan().slices.size() ||
+      state.tensors.size() != 2 * layout.plan().slices.size())
+    fail(where, "holds " + std::to_string(steps.size()) + " slices, this stage trains " +
+                    std::to_string(layout.plan().slices.size()) +
+                    " (a checkpoint of another stage?)");
+  OptimizerState mine{{}, state.json};
+  mine.json["slices"] = nlohmann::json::array();
+  for (const OwnedPiece& o : owned_pieces(layout, sync_.group().rank())) {
+    const ShardPiece& piece = *o.piece;
+    const SyncUnit& unit = layout.units()[piece.unit];
+    const std::string key = unit.slice.slice.key();
+    const auto step = steps.find(key);
+    if (step == steps.end()) fail(where, "no state for trainable slice '" + key + "'");
+    for (const char* suffix : {".exp_avg", ".exp_avg_sq"}) {
+      const auto t = state.tensors.find(key + suffix);
+      if (t == state.tensors.end()) fail(where, "missing tensor '" + key + suffix + "'");
+      if (t->second.sizes().vec() != slice_shape(unit))
+        fail(where, "tensor '" + key + suffix + "' has shape " + c10::str(t->second.sizes()) +
+                        ", expected " + c10::str(slice_shape(unit)));
+      mine.tensors[o.key + suffix] = rows(t->second, piece.row_begin, piece.row_end);
+    }
+    mine.json["slices"].push_back(
+        {{"key", o.key}, {"group", unit.slice.group}, {"step", step->second}});
+  }
+  shard_.load_state(mine);
 }
 
 void Zero1Optimizer::zero_grad() {

@@ -38,6 +38,16 @@ class Zero1Optimizer {
   // from zero everywhere).
   void zero_grad();
 
+  // The state of the WHOLE plan in MaskedAdamW's checkpoint form (what one process training
+  // alone would hold), gathered bucket by bucket through the gradient buffers (free between
+  // steps). A collective: every rank calls it; ranks with assemble = false take part and
+  // return {}; the others build CPU tensors (2 x trainable elements of host memory).
+  OptimizerState full_state(bool assemble);
+  // Inverse: keeps this rank's rows of a whole-plan state (a checkpoint written by any world
+  // size, or the previous stage's state). Throws Error naming the slice when the state does not
+  // fit this plan. Local: no communication.
+  void load_full_state(const OptimizerState& state);
+
   const MaskedAdamW& shard() const { return shard_; }
   int64_t state_numel() const { return shard_.state_numel(); }  // this rank's optimizer state
 

@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
+#include <cmath>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -114,6 +116,45 @@ int run_control(const std::string& run_dir, const QString& command) {
   p.start(kTrain, {"control", QString::fromStdString(run_dir), command});
   p.waitForFinished(30000);
   return p.exitCode();
+}
+
+// Starts glossa-train `args` as ranks 0 and 1 of a 2-process Gloo group (torchrun's variables,
+// a free port); collectives time out after `timeout_s`.
+std::vector<std::unique_ptr<QProcess>> start_two_ranks(const QStringList& args, int timeout_s) {
+  const QString port = QString::number(free_port());
+  std::vector<std::unique_ptr<QProcess>> ranks;
+  for (int r = 0; r < 2; ++r) {
+    auto p = std::make_unique<QProcess>();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("RANK", QString::number(r));
+    env.insert("LOCAL_RANK", QString::number(r));
+    env.insert("WORLD_SIZE", "2");
+    env.insert("LOCAL_WORLD_SIZE", "2");
+    env.insert("MASTER_ADDR", "127.0.0.1");
+    env.insert("MASTER_PORT", port);
+    env.insert("GLOSSA_DP_TIMEOUT_S", QString::number(timeout_s));
+    p->setProcessEnvironment(env);
+    p->start(kTrain, args);
+    ranks.push_back(std::move(p));
+  }
+  return ranks;
+}
+
+// Largest absolute difference between two runs' exported tensors (run_dir/export), or NaN
+// when the comparison fails.
+double max_export_diff(const QString& py, const QString& run_a, const QString& run_b) {
+  const QString script =
+      "import sys\nfrom safetensors.torch import load_file\n"
+      "a=load_file(sys.argv[1]); b=load_file(sys.argv[2])\n"
+      "assert a.keys() == b.keys()\n"
+      "print(max((a[k]-b[k]).abs().max().item() for k in a))\n";
+  const auto diff = test::run(
+      py, {"-c", script, run_a + "/export/model.safetensors", run_b + "/export/model.safetensors"});
+  if (diff.exit_code != 0) {
+    qWarning("%s", diff.err.constData());
+    return std::nan("");
+  }
+  return diff.out.trimmed().toDouble();
 }
 
 }  // namespace
@@ -234,55 +275,94 @@ class TestGlossaTrain : public QObject {
   }
 
   // issue 8 §6 through the real executable: 2 Gloo processes (torchrun variables, a free port)
-  // with micro-batch 2 end where 1 process with micro-batch 4 ends.
-  void twoRanksEqualOneRank() {
+  // with micro-batch 2 end where 1 process with micro-batch 4 ends: with gradients all-reduced,
+  // and with ZeRO-1 (+ activation checkpointing). The ZeRO-1 run's checkpoints hold the whole
+  // optimizer state: 1 process resumes one of them mid-stage and still ends in the same place.
+  void twoRanksEqualOneRankWithAndWithoutZero1() {
     GLOSSA_REQUIRE_PYTHON(py);
     QTemporaryDir dir;
     const std::string root = dir.path().toStdString();
-    auto config_for = [&](const std::string& name, int micro) {
+    auto config_for = [&](const std::string& name, int micro, bool zero1) {
       json run = json::parse(std::ifstream(write_run(dir, 4)));
       run["run_dir"] = root + "/" + name;
-      for (json& s : run["schedule"]["stages"]) s["micro_batch"] = micro;
+      run["checkpoint_every_steps"] = 2;
+      run["keep_checkpoints"] = 10;
+      for (json& s : run["schedule"]["stages"]) {
+        s["micro_batch"] = micro;
+        s["zero1"] = zero1;
+      }
+      run["schedule"]["stages"][1]["activation_checkpointing"] = zero1;
       const std::string path = root + "/" + name + ".json";
       std::ofstream(path) << run.dump();
       return QString::fromStdString(path);
     };
-    const QString one = config_for("one", 4), two = config_for("two", 2);
+    const QString one = config_for("one", 4, false), two = config_for("two", 2, false);
+    const QString zero = config_for("zero", 2, true);
     QProcess single;
     single.start(kTrain, {one});
     QVERIFY(single.waitForFinished(120000));
     QCOMPARE(single.exitCode(), 0);
-    const QString port = QString::number(free_port());
-    QVERIFY(port != "0");
-    std::vector<std::unique_ptr<QProcess>> ranks;
-    for (int r = 0; r < 2; ++r) {
-      auto p = std::make_unique<QProcess>();
-      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-      env.insert("RANK", QString::number(r));
-      env.insert("LOCAL_RANK", QString::number(r));
-      env.insert("WORLD_SIZE", "2");
-      env.insert("LOCAL_WORLD_SIZE", "2");
-      env.insert("MASTER_ADDR", "127.0.0.1");
-      env.insert("MASTER_PORT", port);
-      env.insert("GLOSSA_DP_TIMEOUT_S", "60");
-      p->setProcessEnvironment(env);
-      p->start(kTrain, {two});
-      ranks.push_back(std::move(p));
+    std::map<QString, int64_t> state_elements;  // rank 0's AdamW state in stage 'all'
+    for (const QString& config : {two, zero}) {
+      const auto ranks = start_two_ranks({config}, 60);
+      QStringList logs;
+      for (const auto& p : ranks) {
+        QVERIFY(p->waitForFinished(120000));
+        logs << p->readAllStandardError();
+        QVERIFY2(p->exitCode() == 0, qPrintable(logs.back()));
+      }
+      const QString& log = logs[0];
+      const auto m = QRegularExpression("stage 'all': (\\d+) AdamW state elements").match(log);
+      QVERIFY2(m.hasMatch(), qPrintable(log));
+      state_elements[config] = m.captured(1).toLongLong();
+      QCOMPARE(log.contains("ZeRO-1: sharded over 2 ranks"), config == zero);
     }
-    for (auto& p : ranks) {
-      QVERIFY(p->waitForFinished(120000));
+    // ZeRO-1: rank 0 holds about half of the optimizer state (whole rows per rank).
+    QVERIFY(state_elements[zero] < 0.6 * state_elements[two]);
+    QVERIFY(state_elements[zero] > 0.4 * state_elements[two]);
+    const double plain = max_export_diff(py, dir.path() + "/one", dir.path() + "/two");
+    const double sharded = max_export_diff(py, dir.path() + "/one", dir.path() + "/zero");
+    qInfo("max |1 rank - 2 ranks| after 8 steps: %g all-reduce, %g ZeRO-1", plain, sharded);
+    QVERIFY(plain <= 1e-5);
+    QVERIFY(sharded <= 1e-5);
+
+    // Resume the ZeRO-1 run from its step-6 checkpoint (mid stage 2) in ONE process.
+    QDir checkpoints(dir.path() + "/zero/checkpoints");
+    QVERIFY(checkpoints.exists("step-00000006"));
+    QVERIFY(QDir(checkpoints.filePath("step-00000008")).removeRecursively());
+    const QString zero_alone = config_for("zero", 4, true);  // same run, 1 rank x micro-batch 4
+    QProcess resumed;
+    resumed.start(kTrain, {zero_alone, "--resume"});
+    QVERIFY(resumed.waitForFinished(120000));
+    QVERIFY2(resumed.exitCode() == 0, qPrintable(resumed.readAllStandardError()));
+    QVERIFY(QString(resumed.readAllStandardOutput()).contains("step 7 [layers] loss"));
+    const double after_resume = max_export_diff(py, dir.path() + "/one", dir.path() + "/zero");
+    qInfo("max |1 rank - (2 ranks ZeRO-1, resumed by 1 rank at step 6)|: %g", after_resume);
+    QVERIFY(after_resume <= 1e-5);
+  }
+
+  // Control requests go to rank 0 (control.json); every rank pauses, checkpoints and stops at
+  // the same step. A pause longer than the collective timeout does not kill rank 1.
+  void controlReachesEveryRank() {
+    QTemporaryDir dir;
+    const std::string config = write_run(dir, 100000, {{"threads", 1}});
+    const std::string run = dir.path().toStdString() + "/run";
+    const auto ranks = start_two_ranks({QString::fromStdString(config)}, 4);
+    QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 3; }));
+    QCOMPARE(run_control(run, "pause"), 0);
+    QVERIFY(wait_status(run, [](const json& s) { return state_of(s) == "paused"; }));
+    std::this_thread::sleep_for(6s);  // > GLOSSA_DP_TIMEOUT_S of 4 s
+    QVERIFY2(!ranks[1]->waitForFinished(100), ranks[1]->readAllStandardError().constData());
+    QCOMPARE(run_control(run, "checkpoint"), 0);
+    QVERIFY(wait_status(run, [](const json& s) {
+      return !s.value("last_checkpoint", std::string()).empty();
+    }));
+    QCOMPARE(run_control(run, "stop"), 0);
+    for (const auto& p : ranks) {
+      QVERIFY(p->waitForFinished(60000));
       QVERIFY2(p->exitCode() == 0, qPrintable(p->readAllStandardError()));
     }
-    const QString script =
-        "import sys\nfrom safetensors.torch import load_file\n"
-        "a=load_file(sys.argv[1]); b=load_file(sys.argv[2])\n"
-        "print(max((a[k]-b[k]).abs().max().item() for k in a))\n";
-    const auto diff = test::run(py, {"-c", script, dir.path() + "/one/export/model.safetensors",
-                                     dir.path() + "/two/export/model.safetensors"});
-    QVERIFY2(diff.exit_code == 0, diff.err.constData());
-    const double max_diff = diff.out.trimmed().toDouble();
-    qInfo("max |1 rank - 2 ranks| after 8 steps: %g", max_diff);
-    QVERIFY(max_diff <= 1e-5);
+    QCOMPARE(QString::fromStdString(state_of(status_of(run))), QString("stopped"));
   }
 
   void dryRunPrintsTheConfigurationAndTrainsNothing() {
@@ -292,7 +372,10 @@ class TestGlossaTrain : public QObject {
     p.start(kTrain, {QString::fromStdString(config), "--dry-run"});
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 0);
-    QVERIFY(QString(p.readAllStandardOutput()).contains("| stage 2 | layers: 5 steps"));
+    const QString out = p.readAllStandardOutput();
+    QVERIFY(out.contains("| stage 2 | layers: 5 steps"));
+    QVERIFY2(out.contains("memory per rank") && out.contains("| layers | 0.0 GiB | fits: "),
+             qPrintable(out));
     QVERIFY(!QDir(dir.path() + "/run").exists());
   }
 };

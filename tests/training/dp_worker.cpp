@@ -11,7 +11,7 @@
 //   dp_worker collectives   all_reduce / all_gather / reduce_scatter / broadcast checks
 //   dp_worker consistency   rank 1 claims another step: every rank must fail with the list
 //   dp_worker hang          rank 1 joins the all_reduce too late: rank 0 must time out
-//   dp_worker seam          the trainer's GradientSync seam (C10dGradientSync) sums
+//   dp_worker control       a pause / stop / checkpoint request on one rank reaches all
 // Exit code 0 = success, 2 = a glossa::Error (message on stderr), 1 = a failed check.
 #include <torch/torch.h>
 
@@ -26,7 +26,7 @@
 #include <thread>
 
 #include "tokenizer/error.h"
-#include "training/c10d_gradient_sync.h"
+#include "training/control_agreement.h"
 #include "training/consistency_check.h"
 #include "training/freeze_plan.h"
 #include "training/grad_sync.h"
@@ -250,20 +250,17 @@ int consistency(const Args& a, const RunEnvironment& env) {
   return 1;
 }
 
-// The trainer's seam (training/gradient_sync.h): sums of mixed dtypes, an undefined tensor
-// skipped, 1-element buckets to force several collectives.
-int seam(const Args& a, const RunEnvironment& env) {
-  C10dGradientSync sync(ProcessGroup::create(env, {"gloo", a.timeout_s}), 1e-6);
-  const int r = sync.rank(), w = sync.world_size();
-  std::vector<torch::Tensor> t = {torch::full({2, 3}, r + 1.0f), torch::Tensor(),
-                                  torch::tensor(static_cast<double>(10 * r)),
-                                  torch::full({4}, static_cast<int64_t>(r))};
-  sync.all_reduce_sum(t);
-  EXPECT_OK(t[0].equal(torch::full({2, 3}, w * (w + 1) / 2.0f)));
-  EXPECT_OK(!t[1].defined());
-  EXPECT_OK(t[2].item<double>() == 10.0 * w * (w - 1) / 2);
-  EXPECT_OK(t[3].equal(torch::full({4}, static_cast<int64_t>(w * (w - 1) / 2))));
-  std::printf("rank %d seam ok\n", r);
+// Control agreement (control_agreement.h): a request on ONE rank reaches every rank.
+int control(const Args& a, const RunEnvironment& env) {
+  auto group = ProcessGroup::create(env, {"gloo", a.timeout_s});
+  const int r = group->rank();
+  const ControlFlags none = agree_on_control(group.get(), {});
+  EXPECT_OK(!none.stop && !none.pause && !none.checkpoint);
+  const ControlFlags pause = agree_on_control(group.get(), {false, r == 0, false});
+  EXPECT_OK(pause.pause && !pause.stop && !pause.checkpoint);
+  const ControlFlags stop = agree_on_control(group.get(), {r == 1, false, r == 1});
+  EXPECT_OK(stop.stop && stop.checkpoint && !stop.pause);
+  std::printf("rank %d control ok\n", r);
   return 0;
 }
 
@@ -290,7 +287,7 @@ int main(int argc, char** argv) {
     if (a.mode == "collectives") return glossa::collectives(a, env);
     if (a.mode == "consistency") return glossa::consistency(a, env);
     if (a.mode == "hang") return glossa::hang(a, env);
-    if (a.mode == "seam") return glossa::seam(a, env);
+    if (a.mode == "control") return glossa::control(a, env);
     glossa::fail("dp_worker", "unknown mode " + a.mode);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -8,6 +8,7 @@
 #include "support/test_support.h"
 #include "tokenizer/error.h"
 #include "training/masked_adamw.h"
+#include "training/step_optimizer.h"
 
 using namespace glossa;
 
@@ -200,7 +201,9 @@ class TestMaskedAdamW : public QObject {
       first.step();
     }
     MaskedAdamW second(p, build_freeze_plan(stage({"embed.new", "lm_head"}), g), {});
-    QCOMPARE(second.carry_over_from(first), int64_t(2));  // embed.new, lm_head.new
+    int64_t carried = 0;
+    second.load_state(carry_over_state(first.state(), second.plan(), p, &carried));
+    QCOMPARE(carried, int64_t(2));  // embed.new, lm_head.new
     const nlohmann::json state = second.state_json();
     std::map<std::string, int64_t> steps;
     for (const auto& s : state["slices"]) steps[s["key"]] = s["step"];

@@ -61,10 +61,11 @@ class TestProcessGroup : public QObject {
     QVERIFY2(results[0].err.contains("process group (rank 0 of 2, gloo)"), results[0].err);
   }
 
-  void trainerSeamSumsAcrossRanks() {
-    const auto results = launch_ranks(2, {"seam"});
+  void controlRequestOnOneRankReachesEveryRank() {
+    const auto results = launch_ranks(2, {"control"});
     GLOSSA_VERIFY_RANKS_OK(results);
-    QVERIFY(results[0].out.contains("rank 0 seam ok") && results[1].out.contains("rank 1 seam ok"));
+    QVERIFY(results[0].out.contains("rank 0 control ok") &&
+            results[1].out.contains("rank 1 control ok"));
   }
 
   void disagreeingStepsStopEveryRank() {

@@ -1,0 +1,53 @@
+#include "training/run_memory.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "training/memory_estimate.h"
+#include "training/model_config.h"
+#include "training/new_token_map_reader.h"
+
+namespace glossa {
+namespace {
+
+std::string gib(int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1LL << 30));
+  return text;
+}
+
+}  // namespace
+
+RunMemoryCheck check_run_memory(const RunConfig& config, int64_t world_size,
+                                int64_t device_bytes) {
+  ModelConfig model = config.effective_init() == "random"
+                          ? config.random_init_shape()
+                          : ModelConfig::load(config.model.path + "/config.json");
+  const int64_t base_vocab = model.vocab_size;
+  if (!config.new_token_map.empty()) {
+    const std::vector<NewTokenRow> map = read_new_token_map_file(config.new_token_map);
+    if (!map.empty()) {
+      const int64_t m = std::max<int64_t>(1, config.schedule.pad_vocab_to_multiple);
+      const int64_t tokens = std::max(base_vocab, map.back().id + 1);
+      model.vocab_size = (tokens + m - 1) / m * m;  // as vocab_resize.h pads
+    }
+  }
+  MemoryEstimateOptions options;
+  options.base_vocab = base_vocab;
+  options.world_size = world_size;
+  options.dtype_bytes = config.dtype == "bf16" ? 2 : 4;
+  options.device_bytes = device_bytes;
+  RunMemoryCheck check;
+  std::ostringstream table;
+  table << "| stage | memory per rank (of " << world_size << ") | verdict |\n|---|---|---|\n";
+  for (const StageConfig& stage : config.schedule.stages) {
+    const MemoryEstimate e = estimate_memory(model, stage, options);
+    table << "| " << stage.name << " | " << gib(e.total_bytes) << " | " << e.verdict << " |\n";
+    if (!e.fits) check.not_fitting.push_back("stage '" + stage.name + "': " + e.verdict);
+  }
+  check.table = table.str();
+  return check;
+}
+
+}  // namespace glossa
