@@ -1,8 +1,8 @@
-// The training loss's cross-entropy without the (N, V) log-probabilities: forward keeps one
-// log-sum-exp per row, backward writes softmax - one-hot straight into the logits' gradient.
-// Equals F.cross_entropy(logits, targets, ignore_index=-100, reduction="sum") to float32
-// rounding, with one (N, V) temporary instead of three (log-probabilities, the NLL gradient,
-// the log-softmax gradient) and about half the time on CPU (docs/benchmarks.md).
+// The training loss's cross-entropy with a hand-written backward: forward keeps the (N, V)
+// log-probabilities (not the logits), backward writes softmax - one-hot in one tensor. Equals
+// F.cross_entropy(logits, targets, ignore_index=-100, reduction="sum") to float32 rounding, with
+// one (N, V) temporary in backward instead of two (the NLL gradient, the log-softmax gradient)
+// and about half the time on CPU (docs/benchmarks.md).
 // Engine-internal: exposes torch.
 #pragma once
 

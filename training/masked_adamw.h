@@ -2,7 +2,8 @@
 // Frozen tensors and frozen rows of partly trained matrices are never written: every update
 // goes through a view of exactly the trainable rows, so they stay bit-identical however the
 // gradients and weight decay look. Optimizer state (exp_avg, exp_avg_sq) has the shape of the
-// slice, not of the tensor. The update is torch::optim::AdamW's, term for term.
+// slice, not of the tensor. The update is torch::optim::AdamW's, term for term, run by torch's
+// fused AdamW kernel (at::_fused_adamw_) on each slice.
 #pragma once
 
 #include <torch/torch.h>
@@ -36,6 +37,10 @@ struct OptimizerState {
   nlohmann::json json;
 };
 
+// L2 norm of a gradient slice, a float32 scalar: accumulated in float32 like
+// torch.nn.utils.clip_grad_norm_ (bf16 gradients upcast on the fly; no float64 copy).
+torch::Tensor slice_norm(const torch::Tensor& grad);
+
 // The per-slice step counts of an OptimizerState's JSON, by slice key. Throws Error naming
 // `where` when the JSON is malformed.
 std::map<std::string, int64_t> slice_steps(const nlohmann::json& json, const std::string& where);
@@ -56,7 +61,8 @@ class MaskedAdamW {
   double lr() const { return lr_; }
   std::map<std::string, double> group_lrs() const;  // for metrics
 
-  // Global L2 norm of the trainable slices' gradients (frozen rows excluded); when max_norm > 0
+  // Global L2 norm of the trainable slices' gradients (frozen rows excluded; per slice in float32,
+  // combined in float64); when max_norm > 0
   // and the norm exceeds it, scales those gradient rows by max_norm / (norm + 1e-6) like
   // torch.nn.utils.clip_grad_norm_. One device-to-host sync.
   ClipResult clip_grad_norm(double max_norm);

@@ -81,7 +81,7 @@ ClipResult Zero1Optimizer::clip_grad_norm(double max_norm) {
       const auto g = std::find(groups.begin(), groups.end(), unit.slice.group);
       if (g == groups.end()) fail("zero1", "group '" + unit.slice.group + "' is not in the plan");
       const torch::Tensor rows = unit.rows_of(unit.param.grad(), piece.row_begin, piece.row_end);
-      squares[g - groups.begin()] += rows.to(torch::kFloat64).square().sum();
+      squares[g - groups.begin()] += slice_norm(rows).to(torch::kFloat64).square();
     }
   }
   torch::Tensor all = torch::stack(squares);  // (G)

@@ -182,10 +182,11 @@ class TestMaskedAdamW : public QObject {
     p[1].second.mutable_grad() = torch::full({kC}, 1.0);            // norm sqrt(8)
     p[2].second.mutable_grad() = torch::full({kVocab, kC}, 100.0);  // frozen tensor
     const ClipResult r = opt.clip_grad_norm(1.0);
-    QVERIFY(qAbs(r.total_norm - 4.0) < 1e-12);  // sqrt(8 + 8)
-    QVERIFY(qAbs(r.group_norms.at("embed.new") - std::sqrt(8.0)) < 1e-12);
-    QVERIFY(qAbs(r.group_norms.at("final_norm") - std::sqrt(8.0)) < 1e-12);
-    QVERIFY(qAbs(r.scale - 1.0 / (4.0 + 1e-6)) < 1e-12);
+    // Slice norms are float32 (as torch.nn.utils.clip_grad_norm_): ~1e-7 relative.
+    QVERIFY(qAbs(r.total_norm - 4.0) < 1e-6);  // sqrt(8 + 8)
+    QVERIFY(qAbs(r.group_norms.at("embed.new") - std::sqrt(8.0)) < 1e-6);
+    QVERIFY(qAbs(r.group_norms.at("final_norm") - std::sqrt(8.0)) < 1e-6);
+    QVERIFY(qAbs(r.scale - 1.0 / (r.total_norm + 1e-6)) < 1e-12);
     QCOMPARE(p[0].second.grad()[0][0].item<float>(), 100.0f);  // frozen rows untouched
     QVERIFY(qAbs(p[0].second.grad()[kBase][0].item<double>() - 0.5 * r.scale) < 1e-7);
     QCOMPARE(p[2].second.grad()[0][0].item<float>(), 100.0f);
