@@ -22,10 +22,13 @@ struct CrossEntropySum : torch::autograd::Function<CrossEntropySum> {
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
                                                torch::autograd::tensor_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const torch::Tensor& log_probs = saved[0];
+    torch::Tensor log_probs = saved[0];
     const torch::Tensor& index = saved[1];
     const torch::Tensor& counted = saved[2];
-    torch::Tensor grad = log_probs.exp();  // (N, V) softmax
+    // In place: the log-probabilities become the gradient, no second (N, V) tensor. Nothing else
+    // reads them; a second backward through this graph (retain_graph) would fail autograd's
+    // version check with a clear error instead of reading overwritten values.
+    torch::Tensor grad = log_probs.exp_();  // (N, V) softmax
     grad.scatter_add_(1, index, torch::full_like(index, -1, grad.options()));
     const torch::Tensor scale = counted.to(grad.scalar_type()) * grads[0];  // (N)
     grad.mul_(scale.unsqueeze(1));

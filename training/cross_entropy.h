@@ -1,8 +1,9 @@
 // The training loss's cross-entropy with a hand-written backward: forward keeps the (N, V)
-// log-probabilities (not the logits), backward writes softmax - one-hot in one tensor. Equals
-// F.cross_entropy(logits, targets, ignore_index=-100, reduction="sum") to float32 rounding, with
-// one (N, V) temporary in backward instead of two (the NLL gradient, the log-softmax gradient)
-// and about half the time on CPU (docs/benchmarks.md).
+// log-probabilities (not the logits), backward turns them into softmax - one-hot in place.
+// Equals F.cross_entropy(logits, targets, ignore_index=-100, reduction="sum") to float32
+// rounding, with no (N, V) temporary in backward instead of two (the NLL gradient, the
+// log-softmax gradient), and faster on CPU (docs/benchmarks.md). The graph cannot be
+// back-propagated twice (retain_graph): autograd reports that as an in-place modification.
 // Engine-internal: exposes torch.
 #pragma once
 

@@ -246,6 +246,10 @@ class TestTrainer : public QObject {
     QVERIFY2(grad_diff <= 1e-6, std::to_string(grad_diff).c_str());
     QCOMPARE(my_grad.index({0}).abs().max().item<double>(), 0.0);  // an ignored row
     QVERIFY_THROWS_EXCEPTION(Error, cross_entropy_sum(logits, targets.narrow(0, 0, 5)));
+    // Backward reuses the saved log-probabilities in place: a second pass must fail loudly.
+    const torch::Tensor again = cross_entropy_sum(logits, targets);
+    again.backward({}, /*retain_graph=*/true);
+    QVERIFY_THROWS_EXCEPTION(c10::Error, again.backward());
   }
 
   void lossesMatchTransformersAndTorchAdamW() {
