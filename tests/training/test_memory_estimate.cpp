@@ -2,10 +2,13 @@
 // Memory per rank of SOLAR-10.7B expanded to EEVE's 40,960 rows on 8 x 80 GB (bf16, sequence
 // 4096, micro-batch 1, activation checkpointing): the full-model stage fits only with ZeRO-1,
 // the embeddings-only stage fits without it; counts agree with ModelConfig's own.
+#include <QTemporaryDir>
 #include <QtTest>
+#include <fstream>
 
 #include "tokenizer/error.h"
 #include "training/memory_estimate.h"
+#include "training/run_memory.h"
 
 namespace {
 
@@ -89,6 +92,48 @@ class TestMemoryEstimate : public QObject {
     const nlohmann::json j = e.to_json();
     QCOMPARE(j.at("fits").get<bool>(), true);
     QCOMPARE(j.at("total_bytes").get<int64_t>(), e.total_bytes);
+  }
+
+  // What glossa-train prints before a run (run_memory.h): every stage, the model grown to the
+  // new-token map's rows and padded, stages over budget listed.
+  void runCheckCoversEveryStageOfTheResizedModel() {
+    QTemporaryDir dir;
+    const std::string map = dir.path().toStdString() + "/new_token_map.jsonl";
+    std::ofstream(map) << R"({"id":40899,"piece":"가","base_ids":[31734],"base_pieces":["가"]})"
+                       << "\n";
+    nlohmann::json model = solar_eeve().to_json();
+    model["vocab_size"] = 32000;
+    auto stage_json = [](const std::string& name, const std::string& group, bool zero1) {
+      return nlohmann::json{{"name", name},        {"trainable", {group}}, {"budget_steps", 10},
+                            {"peak_lr", 1e-4},     {"seq_len", 4096},      {"micro_batch", 1},
+                            {"zero1", zero1},      {"activation_checkpointing", true}};
+    };
+    const nlohmann::json run = {
+        {"run_dir", dir.path().toStdString() + "/run"},
+        {"model", {{"init", "random"}, {"config", model}}},
+        {"new_token_map", map},
+        {"dtype", "bf16"},
+        {"device", "cuda"},
+        {"schedule",
+         {{"name", "eeve"},
+          {"init", "random"},
+          {"pad_vocab_to_multiple", 64},
+          {"stages",
+           {stage_json("embeddings", "embed.new", false), stage_json("full", "all", false),
+            stage_json("full_zero1", "all", true)}}}},
+        {"data", {{"sources", {{{"name", "ko"}, {"prefix", "/nonexistent/ko"}}}}}}};
+    const glossa::RunConfig config = glossa::RunConfig::from_json(run);
+    const glossa::RunMemoryCheck check = glossa::check_run_memory(config, 8, 80LL << 30);
+    QVERIFY2(check.table.find("| embeddings | ") != std::string::npos, check.table.c_str());
+    QVERIFY(check.table.find("| full_zero1 | ") != std::string::npos);
+    QVERIFY(check.table.find("(of 8)") != std::string::npos);
+    QCOMPARE(int(check.not_fitting.size()), 1);  // the full stage without ZeRO-1
+    QVERIFY2(check.not_fitting[0].rfind("stage 'full': does not fit", 0) == 0,
+             check.not_fitting[0].c_str());
+    // The same numbers as estimate_memory on the grown model (40,900 rows padded to 40,960).
+    glossa::MemoryEstimateOptions o = eight_h100();
+    const auto direct = glossa::estimate_memory(solar_eeve(), config.schedule.stages[2], o);
+    QVERIFY(check.table.find(direct.verdict) != std::string::npos);
   }
 
   void rejectsSelectorsAndSizes() {
