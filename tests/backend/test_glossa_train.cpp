@@ -365,6 +365,22 @@ class TestGlossaTrain : public QObject {
     QCOMPARE(QString::fromStdString(state_of(status_of(run))), QString("stopped"));
   }
 
+  // A signal that reaches rank 1 only stops both ranks at the same step, with a checkpoint.
+  void sigintToOneRankStopsEveryRank() {
+    QTemporaryDir dir;
+    const std::string config = write_run(dir, 100000);
+    const std::string run = dir.path().toStdString() + "/run";
+    const auto ranks = start_two_ranks({QString::fromStdString(config)}, 30);
+    QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 2; }));
+    ::kill(pid_t(ranks[1]->processId()), SIGINT);
+    for (const auto& p : ranks) QVERIFY(p->waitForFinished(60000));
+    QCOMPARE(ranks[1]->exitCode(), 130);
+    QCOMPARE(ranks[0]->exitCode(), 0);
+    const json s = status_of(run);
+    QCOMPARE(QString::fromStdString(state_of(s)), QString("stopped"));
+    QVERIFY(!s.value("last_checkpoint", std::string()).empty());
+  }
+
   void dryRunPrintsTheConfigurationAndTrainsNothing() {
     QTemporaryDir dir;
     const std::string config = write_run(dir, 5);
