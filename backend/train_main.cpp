@@ -42,9 +42,16 @@ extern "C" void on_signal(int) {
 // The memory estimate of every stage (docs/distributed.md) before any compute; a stage over its
 // budget is a warning, not an error: the estimate is an upper bound.
 void print_memory_check(const RunConfig& config, int world_size) {
-  const RunMemoryCheck check =
-      check_run_memory(config, world_size, device_memory_bytes(config.device));
-  std::cout << "\nmemory per rank (estimate, docs/distributed.md):\n" << check.table;
+  std::string why;
+  int64_t device_bytes = device_memory_bytes(config.device, &why);
+  std::string assumed;
+  if (device_bytes <= 0) {  // preparing a GPU run on a machine without one
+    device_bytes = 80LL << 30;
+    assumed = " (" + config.device + " not readable here: " + why + "; assuming 80 GiB)";
+  }
+  const RunMemoryCheck check = check_run_memory(config, world_size, device_bytes);
+  std::cout << "\nmemory per rank (estimate, docs/distributed.md)" << assumed << ":\n"
+            << check.table;
   for (const std::string& warning : check.not_fitting)
     std::cout << "glossa-train: warning: " << warning << "\n";
   std::cout << std::flush;

@@ -7,8 +7,9 @@
 
 namespace glossa {
 
-// "cuda" / "cuda:N": the GPU's total memory; "cpu": the machine's physical memory. Throws Error
-// when a CUDA device is named but cannot be queried.
-int64_t device_memory_bytes(const std::string& device);
+// "cuda" / "cuda:N": the GPU's total memory; "cpu": the machine's physical memory. 0 when a CUDA
+// device is named but this machine has none (a run prepared here for a GPU machine); `why`
+// (nullable) then says what the query answered.
+int64_t device_memory_bytes(const std::string& device, std::string* why = nullptr);
 
 }  // namespace glossa

@@ -393,6 +393,17 @@ class TestGlossaTrain : public QObject {
     QVERIFY2(out.contains("memory per rank") && out.contains("| layers | 0.0 GiB | fits: "),
              qPrintable(out));
     QVERIFY(!QDir(dir.path() + "/run").exists());
+
+    // A GPU run prepared on a machine without a GPU: still checked, against an assumed 80 GiB.
+    const std::string gpu = write_run(dir, 5, {{"device", "cuda"}});
+    QProcess q;
+    q.start(kTrain, {QString::fromStdString(gpu), "--dry-run"});
+    QVERIFY(q.waitForFinished(60000));
+    const QString gpu_out = q.readAllStandardOutput();
+    QVERIFY2(q.exitCode() == 0, qPrintable(q.readAllStandardError()));
+    QVERIFY2(gpu_out.contains("memory per rank"), qPrintable(gpu_out));
+    if (gpu_out.contains("assuming 80 GiB"))  // no GPU here (CI): 92 % of 80 GiB
+      QVERIFY2(gpu_out.contains("of a 73.6 GiB budget"), qPrintable(gpu_out));
   }
 };
 
