@@ -25,9 +25,13 @@ AdamWSettings AdamWSettings::from_stage(const StageConfig& stage) {
   return AdamWSettings{stage.betas[0], stage.betas[1], stage.eps, stage.weight_decay};
 }
 
+torch::Tensor slice_rows(const torch::Tensor& t, const TensorSlice& slice) {
+  if (slice.whole) return t;
+  return t.narrow(0, slice.row_begin, slice.row_end - slice.row_begin);
+}
+
 torch::Tensor MaskedAdamW::Slot::view(const torch::Tensor& t) const {
-  if (info.slice.whole) return t;
-  return t.narrow(0, info.slice.row_begin, info.slice.row_end - info.slice.row_begin);
+  return slice_rows(t, info.slice);
 }
 
 MaskedAdamW::MaskedAdamW(const NamedParams& params, FreezePlan plan, AdamWSettings settings)

@@ -37,6 +37,9 @@ struct OptimizerState {
   nlohmann::json json;
 };
 
+// The rows of `t` (a whole parameter, or its gradient) that `slice` covers: a view.
+torch::Tensor slice_rows(const torch::Tensor& t, const TensorSlice& slice);
+
 // L2 norm of a gradient slice, a float32 scalar: accumulated in float32 like
 // torch.nn.utils.clip_grad_norm_ (bf16 gradients upcast on the fly; no float64 copy).
 torch::Tensor slice_norm(const torch::Tensor& grad);

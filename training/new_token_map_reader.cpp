@@ -63,4 +63,9 @@ bool is_whitespace_or_special_piece(const std::string& piece) {
          !std::regex_match(piece, kByte);
 }
 
+int64_t padded_vocab_rows(int64_t token_count, int64_t multiple) {
+  if (multiple <= 1) return token_count;
+  return (token_count + multiple - 1) / multiple * multiple;
+}
+
 }  // namespace glossa

@@ -22,6 +22,10 @@ struct NewTokenRow {
 std::vector<NewTokenRow> parse_new_token_map(const std::string& text, const std::string& where);
 std::vector<NewTokenRow> read_new_token_map_file(const std::string& path);
 
+// Rows after padding `token_count` up to a multiple of `multiple` (0 or 1: unchanged): the
+// resized model's vocabulary (vocab_resize.h) and the memory estimate's (run_memory.h).
+int64_t padded_vocab_rows(int64_t token_count, int64_t multiple);
+
 // True for a base piece EEVE must not take as a new token's output row: a bare "▁" (or only "▁"s)
 // or a special token written "<...>" (<unk>, <s>, </s>, <pad>, <|...|>), but NOT a byte piece
 // "<0xNN>" (a real token: the first byte of a character the base spells in bytes).

@@ -28,9 +28,8 @@ RunMemoryCheck check_run_memory(const RunConfig& config, int64_t world_size,
   if (!config.new_token_map.empty()) {
     const std::vector<NewTokenRow> map = read_new_token_map_file(config.new_token_map);
     if (!map.empty()) {
-      const int64_t m = std::max<int64_t>(1, config.schedule.pad_vocab_to_multiple);
-      const int64_t tokens = std::max(base_vocab, map.back().id + 1);
-      model.vocab_size = (tokens + m - 1) / m * m;  // as vocab_resize.h pads
+      model.vocab_size = padded_vocab_rows(std::max(base_vocab, map.back().id + 1),
+                                           config.schedule.pad_vocab_to_multiple);
     }
   }
   MemoryEstimateOptions options;

@@ -77,12 +77,6 @@ class ShardedAdamW final : public StepOptimizer {
   Zero1Optimizer zero_;
 };
 
-// The rows of `param` a slice covers (a view), as MaskedAdamW shapes its state.
-torch::Tensor slice_of(const torch::Tensor& param, const TrainSlice& s) {
-  if (s.slice.whole) return param;
-  return param.narrow(0, s.slice.row_begin, s.slice.row_end - s.slice.row_begin);
-}
-
 }  // namespace
 
 std::unique_ptr<StepOptimizer> make_step_optimizer(const NamedParams& params, FreezePlan plan,
@@ -119,7 +113,7 @@ OptimizerState carry_over_state(const OptimizerState& previous, const FreezePlan
       if (p == params.end()) fail("optimizer state", "the model has no tensor " + s.slice.tensor);
       // One zero expanded to the slice's shape: no memory however large the slice (load_state
       // copies from it; a full-model stage of a 10B model would otherwise allocate 20 GB).
-      const torch::Tensor like = slice_of(p->second, s);
+      const torch::Tensor like = slice_rows(p->second, s.slice);
       const torch::Tensor fresh =
           torch::zeros({}, torch::TensorOptions().dtype(like.scalar_type())).expand(like.sizes());
       out.tensors[key + ".exp_avg"] = fresh;

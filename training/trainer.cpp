@@ -203,24 +203,24 @@ std::unique_ptr<StepOptimizer> Trainer::Impl::restore_optimizer(
     const std::optional<CheckpointData>& resume, size_t stage_index) {
   const StageConfig& stage = config.schedule.stages[stage_index];
   const auto index = static_cast<int64_t>(stage_index);
-  std::optional<OptimizerState> start;  // whole-plan state to begin from
-  bool same_stage = false;
-  if (resume && resume->state.optimizer_stage == index) {
-    start = OptimizerState{resume->optimizer, resume->state.optimizer};
-    same_stage = true;
-  } else if (!stage.reset_optimizer) {
+  if (resume && resume->state.optimizer_stage == index) {  // a checkpoint of this stage
+    optimizer.reset();
+    auto opt = make_optimizer(stage_index);
+    opt->load_state(OptimizerState{resume->optimizer, resume->state.optimizer});
+    return opt;
+  }
+  std::optional<OptimizerState> previous;  // the previous stage's whole-plan state
+  if (!stage.reset_optimizer) {
     if (resume && resume->state.optimizer_stage == index - 1)
-      start = OptimizerState{resume->optimizer, resume->state.optimizer};
+      previous = OptimizerState{resume->optimizer, resume->state.optimizer};
     else if (optimizer)
-      start = optimizer->state(true);  // a collective under ZeRO-1: every rank is here
+      previous = optimizer->state(true);  // a collective under ZeRO-1: every rank is here
   }
   optimizer.reset();  // its gradient hooks must go before the next stage's are installed
   auto opt = make_optimizer(stage_index);
-  if (start && same_stage) {
-    opt->load_state(*start);
-  } else if (start) {
+  if (previous) {
     int64_t carried = 0;
-    opt->load_state(carry_over_state(*start, opt->plan(), named_params(*model), &carried));
+    opt->load_state(carry_over_state(*previous, opt->plan(), named_params(*model), &carried));
     event("optimizer", "stage '" + stage.name + "': optimizer state of " +
                            std::to_string(carried) + " of " +
                            std::to_string(opt->plan().slices.size()) +

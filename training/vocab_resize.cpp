@@ -90,11 +90,6 @@ NewRowInit new_row_init_from_string(const std::string& text, const std::string& 
   fail(where, "unknown init '" + text + "' (expected eeve, mean, mean_noise or normal)");
 }
 
-int64_t padded_vocab_rows(int64_t token_count, int64_t multiple) {
-  if (multiple <= 1) return token_count;
-  return (token_count + multiple - 1) / multiple * multiple;
-}
-
 ResizedVocabulary resize_vocabulary(const torch::Tensor& embed, const torch::Tensor& head,
                                     int64_t new_vocab, const std::vector<NewTokenRow>& map,
                                     const VocabResizeOptions& options) {

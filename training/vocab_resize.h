@@ -40,9 +40,6 @@ struct ResizedVocabulary {
   int64_t rows = 0;         // V' rounded up to pad_to_multiple
 };
 
-// Rows after padding `token_count` up to a multiple of `multiple` (0 or 1: unchanged).
-int64_t padded_vocab_rows(int64_t token_count, int64_t multiple);
-
 // embed, head: (V, C) base matrices, same shape; head undefined for a tied model. new_vocab: V'.
 // map: new_token_map rows; eeve needs one row for every id V..V'-1, other methods accept an
 // empty map (a non-empty one is still checked). Throws Error for an id outside [V, V'), a base
