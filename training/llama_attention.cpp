@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "tokenizer/error.h"
+#include "training/cpu_causal_attention.h"
 #include "training/rotary_embedding.h"
 
 namespace glossa {
@@ -29,10 +31,19 @@ torch::Tensor repeat_kv(const torch::Tensor& x, int64_t groups) {
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k_in,
                                const torch::Tensor& v_in, const torch::Tensor& mask,
                                AttentionImpl impl) {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  if (impl == AttentionImpl::kAuto)
+    impl = !mask.defined() && cpu_causal_attention_applies(q, k_in, v_in)
+               ? AttentionImpl::kCpuKernel
+               : AttentionImpl::kSdpa;
+  if (impl == AttentionImpl::kCpuKernel) {
+    if (mask.defined())
+      fail("attention", "the CPU kernel computes plain causal attention, not a sliding window");
+    return cpu_causal_attention(q, k_in, v_in, scale);  // reads shared key/value heads directly
+  }
   const int64_t groups = q.size(1) / k_in.size(1);
   const auto k = repeat_kv(k_in, groups);  // (B, H, T, D)
   const auto v = repeat_kv(v_in, groups);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   if (impl == AttentionImpl::kSdpa) {
     if (!mask.defined())
       return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, scale);

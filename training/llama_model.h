@@ -75,7 +75,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
  private:
   ModelConfig config_;
   RotaryEmbedding rotary_;
-  AttentionImpl attention_ = AttentionImpl::kSdpa;
+  AttentionImpl attention_ = AttentionImpl::kAuto;
   bool checkpointing_ = false;
 };
 TORCH_MODULE(LlamaForCausalLM);

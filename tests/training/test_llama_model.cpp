@@ -1,6 +1,7 @@
 // ctest-labels: unit
 // The Llama-family model: logits equal to transformers 4.57 (eager attention) on random tiny
-// models of every supported variant, SDPA equal to the reference attention, parameter names as
+// models of every supported variant, SDPA and the default (Glossa's CPU kernel) equal to the
+// reference attention, parameter names as
 // transformers', rotary and causal attention against hand-computed values, vocabulary growth.
 #include <QTemporaryDir>
 #include <QtTest>
@@ -115,12 +116,18 @@ class TestLlamaModel : public QObject {
       const torch::Tensor eager = model->forward(ids);
       model->set_attention(AttentionImpl::kSdpa);
       const torch::Tensor sdpa = model->forward(ids);
+      // The default: Glossa's CPU kernel (head size 8), SDPA where a sliding window applies.
+      model->set_attention(AttentionImpl::kAuto);
+      const torch::Tensor automatic = model->forward(ids);
       QCOMPARE(eager.sizes().vec(), want.sizes().vec());
-      const double diff = max_abs_diff(eager, want), sdpa_diff = max_abs_diff(sdpa, eager);
-      qInfo("%-26s max |glossa - transformers| = %.3g, max |sdpa - reference| = %.3g",
-            v.name.c_str(), diff, sdpa_diff);
+      const double diff = max_abs_diff(eager, want), sdpa_diff = max_abs_diff(sdpa, eager),
+                   auto_diff = max_abs_diff(automatic, eager);
+      qInfo("%-26s max |glossa - transformers| = %.3g, max |sdpa - reference| = %.3g, "
+            "max |auto - reference| = %.3g",
+            v.name.c_str(), diff, sdpa_diff, auto_diff);
       QVERIFY2(diff <= 1e-4, v.name.c_str());
       QVERIFY2(sdpa_diff <= 1e-5, v.name.c_str());
+      QVERIFY2(auto_diff <= 1e-5, v.name.c_str());
     }
   }
 
