@@ -1,5 +1,7 @@
 #include "training/cpu_memory.h"
 
+#include <cstdlib>  // defines __GLIBC__ on glibc; without a libc header the check below is false
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
