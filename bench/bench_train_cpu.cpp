@@ -1,4 +1,4 @@
-// CPU training throughput of Glossa's training step: LlamaForCausalLM (SDPA attention) + masked
+// CPU training throughput of Glossa's training step: LlamaForCausalLM (default attention) + masked
 // AdamW over every parameter + global-norm clipping, fp32, the same step the trainer runs.
 // Writes the initial weights (HF folder) and the batches so bench/train_cpu_peer.py can train
 // transformers' LlamaForCausalLM with torch.optim.AdamW from the same start on the same data;
