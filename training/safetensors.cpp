@@ -8,9 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 
 #include "tokenizer/error.h"
@@ -252,52 +250,6 @@ SafetensorsLayout safetensors_layout(const NamedTensors& tensors,
   for (int i = 0; i < 8; ++i) layout.header[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
   layout.header += json;
   return layout;
-}
-
-namespace {
-
-void write_all(int fd, const void* bytes, size_t n, const std::string& path) {
-  const auto* p = static_cast<const char*>(bytes);
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      fail(path, "write failed: " + errno_text());
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
-}  // namespace
-
-void save_safetensors(const std::string& path, const NamedTensors& tensors,
-                      const std::map<std::string, std::string>& metadata) {
-  const SafetensorsLayout layout = safetensors_layout(tensors, metadata, path);
-  const std::filesystem::path target(path);
-  const std::string temp =
-      (target.parent_path() / ("." + target.filename().string() + ".tmp" +
-                               std::to_string(std::random_device{}() % 1000000)))
-          .string();
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) fail(path, "cannot create temporary file " + temp + ": " + errno_text());
-  try {
-    write_all(fd, layout.header.data(), layout.header.size(), path);
-    for (const size_t i : layout.order) {
-      const torch::Tensor t = tensors[i].second.detach().to(torch::kCPU).contiguous();
-      write_all(fd, t.data_ptr(), static_cast<size_t>(t.nbytes()), path);
-    }
-    if (::fsync(fd) != 0) fail(path, "could not flush: " + errno_text());
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
-    ::unlink(temp.c_str());
-    fail(path, "could not move the temporary file into place: " + why);
-  }
 }
 
 }  // namespace glossa

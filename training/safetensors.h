@@ -77,7 +77,8 @@ SafetensorsLayout safetensors_layout(const NamedTensors& tensors,
                                      const std::string& where);
 
 // Writes the tensors (any device; converted to CPU contiguous one at a time) to a temporary
-// file beside `path`, flushes it and renames it into place. Duplicate names throw.
+// file beside `path`, flushes it and renames it into place. Duplicate names throw. (Defined in
+// safetensors_writer.cpp, through SafetensorsWriter.)
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
 

@@ -5,6 +5,7 @@
 #include "tokenizer/error.h"
 #include "training/grad_sync.h"
 #include "training/process_group.h"
+#include "training/safetensors_writer.h"
 #include "training/zero1.h"
 
 namespace glossa {
@@ -45,6 +46,15 @@ class ReplicatedAdamW final : public StepOptimizer {
   OptimizerState state(bool assemble) override {
     return assemble ? adamw_.state() : OptimizerState{};
   }
+  nlohmann::json write_state(SafetensorsWriter* out) override {
+    if (out)
+      for (const auto& [name, tensor] : adamw_.state_tensors()) out->write(name, tensor);
+    return adamw_.state_json();
+  }
+  NamedTensors state_specs() const override {
+    const auto tensors = adamw_.state_tensors();
+    return NamedTensors(tensors.begin(), tensors.end());
+  }
   void load_state(const OptimizerState& state) override { adamw_.load_state(state); }
   int64_t state_numel() const override { return adamw_.state_numel(); }
 
@@ -69,6 +79,24 @@ class ShardedAdamW final : public StepOptimizer {
   void zero_grad() override { zero_.zero_grad(); }
   const FreezePlan& plan() const override { return sync_->layout().plan(); }
   OptimizerState state(bool assemble) override { return zero_.full_state(assemble); }
+  // A failed write (disk full) must not leave the other ranks alone in the gather: the rank
+  // keeps taking part and rethrows the first error once every bucket has been gathered.
+  nlohmann::json write_state(SafetensorsWriter* out) override {
+    if (!out) return zero_.gather_state({});
+    std::exception_ptr error;
+    const nlohmann::json json =
+        zero_.gather_state([&](const std::string& name, const torch::Tensor& tensor) {
+          if (error) return;
+          try {
+            out->write(name, tensor);
+          } catch (...) {
+            error = std::current_exception();
+          }
+        });
+    if (error) std::rethrow_exception(error);
+    return json;
+  }
+  NamedTensors state_specs() const override { return zero_.state_specs(); }
   void load_state(const OptimizerState& state) override { zero_.load_full_state(state); }
   int64_t state_numel() const override { return zero_.state_numel(); }
 

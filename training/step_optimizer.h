@@ -18,10 +18,12 @@
 
 #include "training/freeze_plan.h"
 #include "training/masked_adamw.h"
+#include "training/safetensors.h"
 
 namespace glossa {
 
 class ProcessGroup;
+class SafetensorsWriter;
 
 class StepOptimizer {
  public:
@@ -42,6 +44,12 @@ class StepOptimizer {
   // State of the whole plan in MaskedAdamW's checkpoint form, independent of the world size.
   // A collective under ZeRO-1 (every rank calls it); only assemble = true ranks get a result.
   virtual OptimizerState state(bool assemble) = 0;
+  // The same state written into `out` as it is produced: under ZeRO-1 gathered tensor by tensor,
+  // at most one bucket's state in host memory (state(true) holds 2 x trainable elements). A
+  // collective under ZeRO-1; out == nullptr takes part only. Returns the state's JSON. `out`
+  // must be laid out from state_specs().
+  virtual nlohmann::json write_state(SafetensorsWriter* out) = 0;
+  virtual NamedTensors state_specs() const = 0;  // names, shapes, dtypes of the state tensors
   // Loads a whole-plan state (this rank keeps its rows under ZeRO-1). Throws Error naming the
   // slice when it does not match the plan.
   virtual void load_state(const OptimizerState& state) = 0;

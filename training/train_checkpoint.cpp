@@ -16,6 +16,7 @@
 #include "tokenizer/file_util.h"
 #include "tokenizer/sha256.h"
 #include "training/safetensors.h"
+#include "training/safetensors_writer.h"
 
 namespace glossa {
 namespace {
@@ -88,11 +89,18 @@ void remove_leftovers(const std::string& checkpoints_dir) {
 }
 
 void write_files(const std::string& tmp, const CheckpointData& data) {
+  TrainState state = data.state;
+  // The optimizer first: under ZeRO-1 the other ranks wait in its gather meanwhile.
+  if (data.write_optimizer) {
+    SafetensorsWriter writer(tmp + "/" + kOptimizerFile, data.optimizer_specs);
+    state.optimizer = data.write_optimizer(writer);
+    writer.finish();
+  } else {
+    const NamedTensors opt(data.optimizer.begin(), data.optimizer.end());
+    save_safetensors(tmp + "/" + kOptimizerFile, opt, {{"format", "pt"}});
+  }
   save_safetensors(tmp + "/" + kModelFile, data.model, {{"format", "pt"}});
-  std::vector<std::pair<std::string, torch::Tensor>> opt(data.optimizer.begin(),
-                                                         data.optimizer.end());
-  save_safetensors(tmp + "/" + kOptimizerFile, opt, {{"format", "pt"}});
-  write_file_atomically(tmp + "/" + kStateFile, data.state.to_json().dump(1));
+  write_file_atomically(tmp + "/" + kStateFile, state.to_json().dump(1));
   json sums = {{"format_version", kCheckpointFormatVersion}, {"files", json::object()}};
   for (const char* f : {kModelFile, kOptimizerFile, kStateFile})
     sums["files"][f] = sha256_file(tmp + "/" + f);

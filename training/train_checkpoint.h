@@ -17,7 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "training/safetensors.h"
+
 namespace glossa {
+
+class SafetensorsWriter;
 
 inline constexpr int kCheckpointFormatVersion = 1;
 
@@ -45,6 +49,11 @@ struct CheckpointData {
   std::vector<std::pair<std::string, torch::Tensor>> model;  // transformers' names
   std::map<std::string, torch::Tensor> optimizer;            // MaskedAdamW::state_tensors()
   TrainState state;
+  // Instead of `optimizer` (when set): writes optimizer.safetensors through a writer laid out
+  // from `optimizer_specs`, tensor by tensor, and returns the optimizer JSON that state.json
+  // then records (replacing state.optimizer). ZeRO-1 gathers the state as it writes.
+  std::function<nlohmann::json(SafetensorsWriter&)> write_optimizer;
+  NamedTensors optimizer_specs;
 };
 
 // "step-00000123" for global step 123.

@@ -238,18 +238,27 @@ void Trainer::Impl::make_sampler(const StageConfig& stage) {
 }
 
 void Trainer::Impl::write_checkpoint_now() {
-  // Every rank gets here at the same step; under ZeRO-1 the optimizer state is gathered to
-  // rank 0, which writes (the others go on and wait in their next collective).
-  OptimizerState optimizer_state;
-  if (optimizer) optimizer_state = optimizer->state(rank == 0);
+  // Every rank gets here at the same step. Rank 0 writes; the optimizer state goes into its
+  // file as it is produced (under ZeRO-1 gathered unit by unit: the other ranks take part in
+  // that gather, then go on and wait in their next collective).
   state.sampler = sampler ? sampler->state() : state.sampler;
-  state.optimizer = optimizer_state.json;
   state.torch_cpu_rng = cpu_rng_state_hex();
   state.config_hash = config.numerics_hash();
-  if (rank != 0) return;
+  if (rank != 0) {
+    if (optimizer) state.optimizer = optimizer->write_state(nullptr);
+    return;
+  }
   CheckpointData data;
   for (auto& [name, p] : named_params(*model)) data.model.emplace_back(name, p.detach());
-  data.optimizer = std::move(optimizer_state.tensors);
+  if (optimizer) {
+    data.optimizer_specs = optimizer->state_specs();
+    data.write_optimizer = [this](SafetensorsWriter& out) {
+      state.optimizer = optimizer->write_state(&out);
+      return state.optimizer;
+    };
+  } else {
+    state.optimizer = nlohmann::json();
+  }
   data.state = state;
   last_checkpoint = write_checkpoint(checkpoints_dir(), data, config.keep_checkpoints);
   event("checkpoint", last_checkpoint);

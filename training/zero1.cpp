@@ -129,7 +129,22 @@ void Zero1Optimizer::step() {
   }
 }
 
-OptimizerState Zero1Optimizer::full_state(bool assemble) {
+NamedTensors Zero1Optimizer::state_specs() const {
+  const BucketLayout& layout = sync_.layout();
+  NamedTensors specs;
+  for (const char* suffix : {".exp_avg", ".exp_avg_sq"})
+    for (const Bucket& bucket : layout.buckets())
+      for (const size_t u : bucket.units) {
+        const SyncUnit& unit = layout.units()[u];
+        specs.emplace_back(unit.slice.slice.key() + suffix,
+                           torch::empty(slice_shape(unit), torch::TensorOptions()
+                                                               .dtype(bucket.dtype)
+                                                               .device(torch::kMeta)));
+      }
+  return specs;
+}
+
+nlohmann::json Zero1Optimizer::gather_state(const StateSink& sink) {
   const BucketLayout& layout = sync_.layout();
   ProcessGroup& group = sync_.group();
   const int rank = group.rank();
@@ -145,8 +160,7 @@ OptimizerState Zero1Optimizer::full_state(bool assemble) {
   group.all_reduce_max(all_steps);
   const torch::Tensor host_steps = all_steps.cpu();
 
-  std::vector<torch::Tensor> full(layout.units().size());  // per unit, slice-shaped, CPU
-  OptimizerState out;
+  gather_peak_bytes_ = 0;
   for (const char* suffix : {".exp_avg", ".exp_avg_sq"}) {
     for (size_t b = 0; b < layout.buckets().size(); ++b) {
       torch::Tensor& segment = sync_.shard(b);  // (S), free between steps
@@ -157,25 +171,9 @@ OptimizerState Zero1Optimizer::full_state(bool assemble) {
               .copy_(mine.tensors.at(o.key + suffix).reshape({-1}));
       group.wait(group.all_gather_async(sync_.buffer(b), segment),
                  "optimizer state all_gather, bucket " + std::to_string(b));
-      if (!assemble) continue;
-      for (int r = 0; r < group.world_size(); ++r) {
-        const torch::Tensor seg = layout.segment(sync_.buffer(b), b, r).cpu();
-        for (const ShardPiece& piece : layout.buckets()[b].pieces[r]) {
-          const SyncUnit& unit = layout.units()[piece.unit];
-          if (!full[piece.unit].defined())
-            full[piece.unit] = torch::zeros(slice_shape(unit), seg.options());
-          torch::Tensor dst = rows(full[piece.unit], piece.row_begin, piece.row_end);
-          dst.copy_(seg.narrow(0, piece.offset, piece.numel).view(dst.sizes()));
-        }
-      }
-    }
-    if (!assemble) continue;
-    for (size_t u = 0; u < full.size(); ++u) {
-      out.tensors[layout.units()[u].slice.slice.key() + suffix] = full[u];
-      full[u] = torch::Tensor();
+      if (sink) sink_bucket(b, suffix, sink);
     }
   }
-  if (!assemble) return {};
   nlohmann::json slices = nlohmann::json::array();
   for (const TrainSlice& s : layout.plan().slices) {
     for (size_t u = 0; u < layout.units().size(); ++u)
@@ -184,9 +182,42 @@ OptimizerState Zero1Optimizer::full_state(bool assemble) {
                           {"group", s.group},
                           {"step", host_steps[static_cast<int64_t>(u)].item<int64_t>()}});
   }
-  out.json = mine.json;
-  out.json["stage"] = layout.plan().stage;
-  out.json["slices"] = slices;
+  nlohmann::json json = mine.json;
+  json["stage"] = layout.plan().stage;
+  json["slices"] = slices;
+  return json;
+}
+
+// Every unit of bucket b is complete once its buffer is gathered (a unit lies in one bucket):
+// assemble each from the ranks' pieces on the CPU, hand it over, let it go.
+void Zero1Optimizer::sink_bucket(size_t b, const std::string& suffix, const StateSink& sink) {
+  const BucketLayout& layout = sync_.layout();
+  std::map<size_t, torch::Tensor> full;  // unit -> slice-shaped CPU tensor
+  for (int r = 0; r < layout.world_size(); ++r) {
+    const torch::Tensor seg = layout.segment(sync_.buffer(b), b, r).cpu();
+    for (const ShardPiece& piece : layout.buckets()[b].pieces[r]) {
+      const SyncUnit& unit = layout.units()[piece.unit];
+      torch::Tensor& t = full[piece.unit];
+      if (!t.defined()) t = torch::zeros(slice_shape(unit), seg.options());
+      torch::Tensor dst = rows(t, piece.row_begin, piece.row_end);
+      dst.copy_(seg.narrow(0, piece.offset, piece.numel).view(dst.sizes()));
+    }
+  }
+  int64_t bytes = 0;
+  for (const auto& [u, t] : full) bytes += t.nbytes();
+  gather_peak_bytes_ = std::max(gather_peak_bytes_, bytes);
+  for (const size_t u : layout.buckets()[b].units)
+    sink(layout.units()[u].slice.slice.key() + suffix, full.at(u));
+}
+
+OptimizerState Zero1Optimizer::full_state(bool assemble) {
+  OptimizerState out;
+  StateSink keep;
+  if (assemble)
+    keep = [&](const std::string& name, const torch::Tensor& t) { out.tensors[name] = t; };
+  nlohmann::json json = gather_state(keep);
+  if (!assemble) return {};
+  out.json = std::move(json);
   return out;
 }
 

@@ -12,11 +12,13 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <string>
 
 #include "training/grad_sync.h"
 #include "training/masked_adamw.h"
+#include "training/safetensors.h"
 
 namespace glossa {
 
@@ -38,10 +40,23 @@ class Zero1Optimizer {
   // from zero everywhere).
   void zero_grad();
 
+  // Receives one whole-plan state tensor (name = slice key + ".exp_avg" / ".exp_avg_sq",
+  // slice-shaped, CPU) as soon as it is gathered; it is released after the call.
+  using StateSink = std::function<void(const std::string& name, const torch::Tensor& tensor)>;
   // The state of the WHOLE plan in MaskedAdamW's checkpoint form (what one process training
   // alone would hold), gathered bucket by bucket through the gradient buffers (free between
-  // steps). A collective: every rank calls it; ranks with assemble = false take part and
-  // return {}; the others build CPU tensors (2 x trainable elements of host memory).
+  // steps) and handed to `sink` tensor by tensor: at most one bucket's state is assembled at a
+  // time (gather_peak_bytes). A collective: every rank calls it; an empty sink takes part only.
+  // Returns the state's JSON (slices with their step counts), the same on every rank.
+  nlohmann::json gather_state(const StateSink& sink);
+  // Names, shapes and dtypes of the tensors gather_state produces (meta tensors), e.g. for a
+  // SafetensorsWriter's header. Local.
+  NamedTensors state_specs() const;
+  // Bytes of state assembled at once during the last gather_state with a sink (the largest
+  // bucket's units), against 2 x trainable elements for the whole state.
+  int64_t gather_peak_bytes() const { return gather_peak_bytes_; }
+  // gather_state into memory: ranks with assemble = false take part and return {}; the others
+  // hold the whole state in CPU tensors (2 x trainable elements of host memory).
   OptimizerState full_state(bool assemble);
   // Inverse: keeps this rank's rows of a whole-plan state (a checkpoint written by any world
   // size, or the previous stage's state). Throws Error naming the slice when the state does not
@@ -52,8 +67,11 @@ class Zero1Optimizer {
   int64_t state_numel() const { return shard_.state_numel(); }  // this rank's optimizer state
 
  private:
+  void sink_bucket(size_t b, const std::string& suffix, const StateSink& sink);
+
   GradSync& sync_;
   MaskedAdamW shard_;
+  int64_t gather_peak_bytes_ = 0;
 };
 
 }  // namespace glossa

@@ -7,7 +7,8 @@
 //                   [--bucket-mb X] [--out FILE]
 //       Trains a tiny Llama on a fixed global batch of 4 sequences; each rank takes 4/W of them
 //       in M micro-batches. World size 1 uses no distributed code at all (the reference). Rank 0
-//       writes every parameter (model order, float32, raw) to FILE and prints stats lines.
+//       writes every parameter (model order, float32, raw) to FILE and prints stats lines; under
+//       --zero1 it also streams the optimizer state to FILE.optimizer.safetensors and compares.
 //   dp_worker collectives   all_reduce / all_gather / reduce_scatter / broadcast checks
 //   dp_worker consistency   rank 1 claims another step: every rank must fail with the list
 //   dp_worker hang          rank 1 joins the all_reduce too late: rank 0 must time out
@@ -35,6 +36,8 @@
 #include "training/param_groups.h"
 #include "training/process_group.h"
 #include "training/run_environment.h"
+#include "training/safetensors.h"
+#include "training/safetensors_writer.h"
 #include "training/zero1.h"
 
 namespace glossa {
@@ -128,6 +131,32 @@ void write_params(const std::string& path, const NamedParams& params) {
   if (!out) fail("dp_worker", "cannot write " + path);
 }
 
+// ZeRO-1's state streamed into a file (what checkpoints do) equals the state assembled in
+// memory, while holding one bucket's state at a time. Rank 0 prints the comparison.
+void check_streamed_state(Zero1Optimizer& zero, const RunEnvironment& env, const std::string& out) {
+  const OptimizerState whole = zero.full_state(env.is_main());
+  std::unique_ptr<SafetensorsWriter> writer;
+  const std::string file = out + ".optimizer.safetensors";
+  if (env.is_main() && !out.empty())
+    writer = std::make_unique<SafetensorsWriter>(file, zero.state_specs());
+  Zero1Optimizer::StateSink sink;
+  if (writer) sink = [&](const std::string& name, const torch::Tensor& t) { writer->write(name, t); };
+  const nlohmann::json json = zero.gather_state(sink);
+  if (!writer) return;
+  writer->finish();
+  const NamedTensors streamed = load_safetensors(file);
+  bool equal = streamed.size() == whole.tensors.size() && json == whole.json;
+  int64_t bytes = 0;
+  for (const auto& [name, t] : streamed) {
+    const auto it = whole.tensors.find(name);
+    equal = equal && it != whole.tensors.end() && torch::equal(t, it->second);
+    bytes += t.nbytes();
+  }
+  std::printf("streamed_state_equal %d gather_peak_bytes %lld full_state_bytes %lld\n",
+              equal ? 1 : 0, static_cast<long long>(zero.gather_peak_bytes()),
+              static_cast<long long>(bytes));
+}
+
 int train(const Args& a, const RunEnvironment& env) {
   torch::manual_seed(1234);
   LlamaForCausalLM model(tiny_config());
@@ -203,6 +232,7 @@ int train(const Args& a, const RunEnvironment& env) {
   std::printf("rank %d state_numel %lld full_state_numel %lld\n", env.rank,
               static_cast<long long>(zero ? zero->state_numel() : adamw->state_numel()),
               static_cast<long long>(full.state_numel()));
+  if (zero) check_streamed_state(*zero, env, a.out);
   if (env.is_main() && !a.out.empty()) write_params(a.out, params);  // rank 0 only writes
   return 0;
 }

@@ -1,6 +1,7 @@
 // ctest-labels: unit
 // safetensors files: byte-identical to Python's safetensors library both ways, every dtype Glossa
-// stores, sharded checkpoints, and an error naming file and tensor for each broken-file case.
+// stores, sharded checkpoints, and an error naming file and tensor for each broken-file case;
+// the streaming writer (tensors in any order, from meta specifications) writes the same bytes.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "tokenizer/file_util.h"
 #include "training/safetensors.h"
 #include "training/safetensors_checkpoint.h"
+#include "training/safetensors_writer.h"
 
 using namespace glossa;
 
@@ -115,6 +117,43 @@ class TestSafetensors : public QObject {
     QVERIFY(!std::filesystem::exists(d + "/" + kSafetensorsIndexFile));
     QVERIFY(!std::filesystem::exists(d + "/" + result.files.front()));
     QVERIFY(!SafetensorsCheckpoint(d).sharded());
+  }
+
+  void streamingWriterWritesTheSameBytesInAnyOrder() {
+    QTemporaryDir dir;
+    const std::string whole = dir.filePath("whole.safetensors").toStdString();
+    const std::string streamed = dir.filePath("streamed.safetensors").toStdString();
+    const NamedTensors tensors = recipe();
+    save_safetensors(whole, tensors);
+    NamedTensors specs;  // shapes and dtypes only
+    for (const auto& [name, t] : tensors)
+      specs.emplace_back(name, torch::empty(t.sizes(), t.options().device(torch::kMeta)));
+    {
+      SafetensorsWriter writer(streamed, specs);
+      for (auto it = tensors.rbegin(); it != tensors.rend(); ++it)
+        writer.write(it->first, it->second);
+      QVERIFY(!QFile::exists(QString::fromStdString(streamed)));  // not before finish()
+      writer.finish();
+    }
+    QCOMPARE(read_file(streamed), read_file(whole));
+  }
+
+  void streamingWriterRefusesMistakesAndLeavesNoFile() {
+    QTemporaryDir dir;
+    const std::string p = dir.filePath("part.safetensors").toStdString();
+    const NamedTensors specs = {{"a", torch::zeros({2, 3})}, {"b", torch::zeros({4})}};
+    {
+      SafetensorsWriter writer(p, specs);
+      EXPECT_ERROR(writer.write("c", torch::zeros({4})), "part.safetensors", "\"c\"",
+                   "not in the file's header");
+      EXPECT_ERROR(writer.write("a", torch::zeros({3, 2})), "\"a\"", "the header says");
+      EXPECT_ERROR(writer.write("b", torch::zeros({4}, torch::kFloat64)), "\"b\"", "Double");
+      writer.write("a", torch::ones({2, 3}));
+      EXPECT_ERROR(writer.write("a", torch::ones({2, 3})), "\"a\"", "written twice");
+      EXPECT_ERROR(writer.finish(), "part.safetensors", "\"b\"", "never written");
+    }  // unfinished: nothing at the path, no temporary file left
+    QVERIFY(!QFile::exists(QString::fromStdString(p)));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 0);
   }
 
   void brokenFilesNameFileAndTensor() {

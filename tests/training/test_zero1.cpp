@@ -116,6 +116,19 @@ class TestZero1 : public QObject {
       sum += mine;
     }
     QCOMPARE(sum, full);
+    // The state streamed into a file tensor by tensor (checkpoints) equals the assembled one,
+    // and held one bucket's state at a time (~4 kB buckets; a larger slice gets its own): less
+    // than one of the two moments.
+    const QRegularExpression streamed(
+        "streamed_state_equal (\\d) gather_peak_bytes (\\d+) full_state_bytes (\\d+)");
+    const auto m = streamed.match(QString::fromUtf8(ranks.front().out));
+    QVERIFY2(m.hasMatch(), ranks.front().out);
+    QCOMPARE(m.captured(1), QString("1"));
+    const int64_t peak = m.captured(2).toLongLong(), whole = m.captured(3).toLongLong();
+    qInfo("streamed optimizer state: at most %lld of %lld bytes assembled at once",
+          static_cast<long long>(peak), static_cast<long long>(whole));
+    QVERIFY(peak > 0);
+    QVERIFY2(peak * 2 < whole, qPrintable(QString("%1 of %2").arg(peak).arg(whole)));
   }
 };
 
