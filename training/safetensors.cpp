@@ -108,7 +108,9 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path) {
   }
   size_ = static_cast<uint64_t>(st.st_size);
   if (size_ > 0) {
-    void* map = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    // Writable but private: tensors viewing the mapping (map_safetensors) may be changed in
+    // place; the changed pages become the process's own copies and the file stays as it is.
+    void* map = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
       ::close(fd);
       fail(path, "cannot mmap: " + errno_text());
@@ -201,6 +203,29 @@ torch::Tensor SafetensorsReader::tensor(const std::string& name,
   if (e.end > e.begin) std::memcpy(t.data_ptr(), data_ + data_start_ + e.begin, e.end - e.begin);
   if (dtype && *dtype != stored) t = t.to(*dtype);
   return t;
+}
+
+const uint8_t* SafetensorsReader::bytes(const std::string& name) const {
+  return data_ + data_start_ + entry(name).begin;
+}
+
+NamedTensors map_safetensors(const std::string& path) {
+  const auto reader = std::make_shared<const SafetensorsReader>(path);
+  NamedTensors out;
+  for (const auto& name : reader->names()) {
+    const SafetensorsEntry& e = reader->entry(name);
+    const auto dtype = safetensors_to_torch_dtype(e.dtype, tensor_where(path, name));
+    auto* data = const_cast<uint8_t*>(reader->bytes(name));
+    const auto size = static_cast<uintptr_t>(safetensors_dtype_size(e.dtype, path));
+    if (reinterpret_cast<uintptr_t>(data) % size != 0) {  // not where the dtype may be read
+      out.emplace_back(name, reader->tensor(name));
+      continue;
+    }
+    // The deleter holds the reader: the mapping lives as long as any tensor viewing it.
+    out.emplace_back(name, torch::from_blob(data, e.shape, [reader](void*) {},
+                                            torch::TensorOptions().dtype(dtype)));
+  }
+  return out;
 }
 
 NamedTensors load_safetensors(const std::string& path, std::optional<torch::Dtype> dtype) {

@@ -46,6 +46,8 @@ class SafetensorsReader {
   // A CPU tensor that owns a copy of the bytes, in the stored dtype or converted to `dtype`.
   torch::Tensor tensor(const std::string& name,
                        std::optional<torch::Dtype> dtype = std::nullopt) const;
+  // The first byte of a tensor's data in the mapping (valid while the reader lives).
+  const uint8_t* bytes(const std::string& name) const;
 
  private:
   void parse_header(uint64_t header_length);
@@ -59,6 +61,14 @@ class SafetensorsReader {
 };
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+// Every tensor of a file (sorted by name) as CPU tensors viewing the file's private mapping: no
+// copy is made, pages are read when touched and are shared with other processes through the
+// page cache (every rank of a node resuming one checkpoint), writes in place stay private. The
+// mapping lives while any of the tensors does. A tensor whose bytes are not aligned for its dtype
+// (only in files not written in the canonical order) is copied instead. The file must not be
+// truncated while mapped (checkpoints are never rewritten in place).
+NamedTensors map_safetensors(const std::string& path);
 
 // Every tensor of a file (sorted by name), optionally converted to `dtype`.
 NamedTensors load_safetensors(const std::string& path,

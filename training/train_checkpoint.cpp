@@ -264,8 +264,11 @@ std::optional<std::string> find_latest_valid_checkpoint(
 
 CheckpointData read_checkpoint(const std::string& dir) {
   CheckpointData data;
-  data.model = load_safetensors(dir + "/" + kModelFile);
-  for (auto& [name, t] : load_safetensors(dir + "/" + kOptimizerFile)) data.optimizer[name] = t;
+  // Mapped, not copied: every rank of a node resuming shares the pages through the page cache,
+  // and the loaded state stays reclaimable file pages while the run keeps it (the optimizer
+  // state of a full-model stage is 2 x trainable elements).
+  data.model = map_safetensors(dir + "/" + kModelFile);
+  for (auto& [name, t] : map_safetensors(dir + "/" + kOptimizerFile)) data.optimizer[name] = t;
   const std::string state_path = dir + "/" + kStateFile;
   json j;
   try {

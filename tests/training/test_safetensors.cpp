@@ -1,7 +1,8 @@
 // ctest-labels: unit
 // safetensors files: byte-identical to Python's safetensors library both ways, every dtype Glossa
 // stores, sharded checkpoints, and an error naming file and tensor for each broken-file case;
-// the streaming writer (tensors in any order, from meta specifications) writes the same bytes.
+// the streaming writer (tensors in any order, from meta specifications) writes the same bytes;
+// mapped tensors equal loaded ones and keep their writes private.
 #include <QTemporaryDir>
 #include <QtTest>
 #include <filesystem>
@@ -136,6 +137,27 @@ class TestSafetensors : public QObject {
       writer.finish();
     }
     QCOMPARE(read_file(streamed), read_file(whole));
+  }
+
+  void mappedTensorsEqualLoadedOnesAndWritesStayPrivate() {
+    QTemporaryDir dir;
+    const std::string p = dir.filePath("mapped.safetensors").toStdString();
+    save_safetensors(p, recipe());
+    const std::string before = read_file(p);
+    torch::Tensor kept;
+    {
+      const NamedTensors mapped = map_safetensors(p), loaded = load_safetensors(p);
+      QCOMPARE(mapped.size(), loaded.size());
+      for (size_t i = 0; i < mapped.size(); ++i) {
+        QCOMPARE(mapped[i].first, loaded[i].first);
+        QVERIFY2(torch::equal(mapped[i].second, loaded[i].second), mapped[i].first.c_str());
+        if (mapped[i].first == "t_f32") kept = mapped[i].second;
+      }
+    }  // the other tensors are gone: the mapping must live on for `kept`
+    QVERIFY(torch::equal(kept, recipe()[0].second));
+    kept.add_(1.0);  // copy-on-write: the file does not change
+    QVERIFY(torch::equal(kept, recipe()[0].second + 1.0));
+    QCOMPARE(read_file(p), before);
   }
 
   void streamingWriterRefusesMistakesAndLeavesNoFile() {
