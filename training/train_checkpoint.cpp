@@ -262,13 +262,24 @@ std::optional<std::string> find_latest_valid_checkpoint(
   return std::nullopt;
 }
 
+bool has_optimizer_file(const std::string& dir) {
+  struct stat st {};
+  return ::stat((dir + "/" + kOptimizerFile).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::map<std::string, torch::Tensor> map_optimizer_file(const std::string& dir) {
+  std::map<std::string, torch::Tensor> out;
+  for (auto& [name, t] : map_safetensors(dir + "/" + kOptimizerFile)) out[name] = t;
+  return out;
+}
+
 CheckpointData read_checkpoint(const std::string& dir) {
   CheckpointData data;
   // Mapped, not copied: every rank of a node resuming shares the pages through the page cache,
   // and the loaded state stays reclaimable file pages while the run keeps it (the optimizer
   // state of a full-model stage is 2 x trainable elements).
   data.model = map_safetensors(dir + "/" + kModelFile);
-  for (auto& [name, t] : map_safetensors(dir + "/" + kOptimizerFile)) data.optimizer[name] = t;
+  data.optimizer = map_optimizer_file(dir);
   const std::string state_path = dir + "/" + kStateFile;
   json j;
   try {

@@ -79,6 +79,12 @@ std::optional<std::string> find_latest_valid_checkpoint(
     const std::string& checkpoints_dir,
     const std::function<void(const std::string& dir, const std::string& problem)>& rejected);
 
+// Whether checkpoint folder `dir` holds an optimizer.safetensors (a plain file), and its tensors
+// mapped, not copied (map_safetensors). Checksums are not checked: for a checkpoint this process
+// group has just written (the ZeRO-1 carry-over between stages).
+bool has_optimizer_file(const std::string& dir);
+std::map<std::string, torch::Tensor> map_optimizer_file(const std::string& dir);
+
 // Reads a (verified) checkpoint; tensors on the CPU in their stored dtype.
 CheckpointData read_checkpoint(const std::string& dir);
 

@@ -92,6 +92,7 @@ struct Trainer::Impl {
   void load_model_tensors(const CheckpointData& data);
   std::optional<CheckpointData> load_resume_point();
   std::unique_ptr<StepOptimizer> make_optimizer(size_t stage_index);
+  OptimizerState previous_stage_state(size_t ended_stage, std::string* source);
   std::unique_ptr<StepOptimizer> restore_optimizer(const std::optional<CheckpointData>& resume,
                                                    size_t stage_index);
   void make_sampler(const StageConfig& stage);
@@ -210,11 +211,12 @@ std::unique_ptr<StepOptimizer> Trainer::Impl::restore_optimizer(
     return opt;
   }
   std::optional<OptimizerState> previous;  // the previous stage's whole-plan state
+  std::string source = "the previous stage";
   if (!stage.reset_optimizer) {
     if (resume && resume->state.optimizer_stage == index - 1)
       previous = OptimizerState{resume->optimizer, resume->state.optimizer};
     else if (optimizer)
-      previous = optimizer->state(true);  // a collective under ZeRO-1: every rank is here
+      previous = previous_stage_state(stage_index - 1, &source);  // every rank is here
   }
   optimizer.reset();  // its gradient hooks must go before the next stage's are installed
   auto opt = make_optimizer(stage_index);
@@ -224,9 +226,32 @@ std::unique_ptr<StepOptimizer> Trainer::Impl::restore_optimizer(
     event("optimizer", "stage '" + stage.name + "': optimizer state of " +
                            std::to_string(carried) + " of " +
                            std::to_string(opt->plan().slices.size()) +
-                           " trainable slices carried over from the previous stage");
+                           " trainable slices carried over from " + source);
   }
   return opt;
+}
+
+// The state the stage that just ended leaves, for the carry-over. Replicated: the optimizer's own
+// tensors (no copy). ZeRO-1: the stage-end checkpoint rank 0 has just written, mapped by every
+// rank, so no rank assembles the whole state in memory; only when some rank cannot see that
+// file (no shared file system) is it gathered instead (2 x trainable elements on every rank).
+OptimizerState Trainer::Impl::previous_stage_state(size_t ended_stage, std::string* source) {
+  if (!group || world == 1 || !config.schedule.stages[ended_stage].zero1)
+    return optimizer->state(true);
+  const std::string dir = checkpoints_dir() + "/" + checkpoint_dir_name(state.global_step);
+  // First a barrier (rank 0 joins once its checkpoint is in place), then whether all see it.
+  const auto on_group = torch::TensorOptions().dtype(torch::kLong).device(group->device());
+  torch::Tensor written = torch::zeros({1}, on_group);
+  group->all_reduce_max(written);
+  torch::Tensor missing = torch::full({1}, has_optimizer_file(dir) ? 0 : 1, on_group);
+  group->all_reduce_max(missing);
+  if (missing.cpu().item<int64_t>() != 0) {
+    event("warning", "stage-end checkpoint " + dir +
+                         " not visible to every rank: the optimizer state is gathered instead");
+    return optimizer->state(true);
+  }
+  *source = "the previous stage (its stage-end checkpoint, mapped)";
+  return OptimizerState{map_optimizer_file(dir), state.optimizer};
 }
 
 void Trainer::Impl::make_sampler(const StageConfig& stage) {

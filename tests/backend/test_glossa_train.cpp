@@ -316,6 +316,12 @@ class TestGlossaTrain : public QObject {
       QVERIFY2(m.hasMatch(), qPrintable(log));
       state_elements[config] = m.captured(1).toLongLong();
       QCOMPARE(log.contains("ZeRO-1: sharded over 2 ranks"), config == zero);
+      // ZeRO-1 carries the state into stage 2 from the mapped stage-end checkpoint (no rank
+      // assembles it in memory); all-reduce ranks hand over their own tensors.
+      QVERIFY2(log.contains("carried over from the previous stage"), qPrintable(log));
+      QCOMPARE(log.contains("carried over from the previous stage (its stage-end checkpoint, "
+                            "mapped)"),
+               config == zero);
     }
     // ZeRO-1: rank 0 holds about half of the optimizer state (whole rows per rank).
     QVERIFY(state_elements[zero] < 0.6 * state_elements[two]);
