@@ -10,7 +10,8 @@
 namespace glossa {
 
 // Above this head size torch's flash kernel is as fast or faster: measured with
-// glossa-bench-train-attention-cpu, docs/benchmarks.md (head size 16: 0.97x, 32: 0.5x).
+// glossa-bench-train-attention-cpu, docs/benchmarks.md (head size 12: 1.3-1.4x, 16: 0.94-1.04x,
+// 32: 0.66-0.79x).
 constexpr int64_t kCpuAttentionMaxHeadDim = 12;
 
 // Whether cpu_causal_attention takes these (B, H, T, D) queries and (B, KV, T, D) keys/values:
