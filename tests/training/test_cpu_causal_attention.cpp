@@ -121,14 +121,21 @@ class TestCpuCausalAttention : public QObject {
 
   void nanReachesOnlyTheRowsThatSeeIt() {
     torch::manual_seed(3);
-    auto q = torch::randn({1, 2, 6, 8});
-    auto k = torch::randn({1, 1, 6, 8});
-    const auto v = torch::randn({1, 1, 6, 8});
-    k.index_put_({0, 0, 3, 0}, std::numeric_limits<float>::quiet_NaN());
+    auto q = torch::randn({1, 2, 40, 8}).requires_grad_();
+    auto k = torch::randn({1, 1, 40, 8});
+    auto v = torch::randn({1, 1, 40, 8});
+    k.index_put_({0, 0, 35, 0}, std::numeric_limits<float>::quiet_NaN());
+    v.index_put_({0, 0, 37, 1}, std::numeric_limits<float>::quiet_NaN());
+    k.requires_grad_();
+    v.requires_grad_();
     const auto out = cpu_causal_attention(q, k, v, 0.35);
-    // Key 3 is seen by queries 3..5 only.
-    QVERIFY(out.index({0, 0, torch::indexing::Slice(0, 3)}).isfinite().all().item<bool>());
-    QVERIFY(out.index({0, 1, torch::indexing::Slice(3, 6)}).isnan().all().item<bool>());
+    // Key 35 is seen by queries 35..39 only; the value of key 37 by queries 37..39. (40 keys:
+    // rows past the first group of 32 keys read later keys' padded lanes, which must not count.)
+    using torch::indexing::Slice;
+    QVERIFY(out.index({0, Slice(), Slice(0, 35)}).isfinite().all().item<bool>());
+    QVERIFY(out.index({0, Slice(), Slice(35, 40)}).isnan().any(-1).all().item<bool>());
+    const auto grads = torch::autograd::grad({out}, {q}, {torch::ones_like(out)});
+    QVERIFY(grads[0].index({0, Slice(), Slice(0, 35)}).isfinite().all().item<bool>());
   }
 
   void repeatedRunsAreBitIdentical() {
