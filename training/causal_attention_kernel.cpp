@@ -184,7 +184,7 @@ void causal_attention_backward_kv_head(const AttentionShape& shape, const Attent
   const int64_t t_len = shape.length, d_len = shape.head_dim;
   const int64_t groups = shape.heads / shape.kv_heads;
   const int64_t stride = padded_length(t_len);
-  scratch.buffer.assign(static_cast<size_t>((4 * d_len + 2) * stride + 3 * d_len), 0.0f);
+  scratch.buffer.assign(static_cast<size_t>((4 * d_len + 2) * stride + 4 * d_len), 0.0f);
   float* k_t = scratch.buffer.data();   // (D, stride)
   float* v_t = k_t + d_len * stride;    // (D, stride)
   float* dk_t = v_t + d_len * stride;   // (D, stride) accumulated over the group's query heads
@@ -194,17 +194,19 @@ void causal_attention_backward_kv_head(const AttentionShape& shape, const Attent
   float* q_row = ds + stride;           // (D)
   float* do_row = q_row + d_len;        // (D)
   float* o_row = do_row + d_len;        // (D)
+  float* q_scaled = o_row + d_len;      // (D) scale * q_row
   pack_transposed(k, b, kvh, t_len, stride, d_len, k_t);
   pack_transposed(v, b, kvh, t_len, stride, d_len, v_t);
   for (int64_t h = kvh * groups; h < (kvh + 1) * groups; ++h) {
     const float* lse_h = lse + (b * shape.heads + h) * t_len;
     for (int64_t i = 0; i < t_len; ++i) {
       const int64_t n = i + 1;
-      load_row(q, b, h, i, d_len, shape.scale, q_row);
+      load_row(q, b, h, i, d_len, 1.0f, q_row);
+      for (int64_t d = 0; d < d_len; ++d) q_scaled[d] = shape.scale * q_row[d];
       load_row(grad_o, b, h, i, d_len, 1.0f, do_row);
       load_row(o, b, h, i, d_len, 1.0f, o_row);
       const float delta = dot(do_row, o_row, d_len);  // D_i = dO_i . O_i
-      combine_rows(q_row, k_t, stride, d_len, n, p);
+      combine_rows(q_scaled, k_t, stride, d_len, n, p);
       exp_shifted(p, lse_h[i], n);  // the probabilities (their sum, ~1, is not needed)
       combine_rows(do_row, v_t, stride, d_len, n, ds);  // dP_ij = dO_i . v_j
       add_outer(do_row, p, stride, d_len, n, dv_t);     // dV_j += P_ij dO_i
@@ -212,8 +214,7 @@ void causal_attention_backward_kv_head(const AttentionShape& shape, const Attent
       for (int64_t j = 0; j < n; ++j) ds[j] = p[j] * (ds[j] - delta) * shape.scale;
       float* dq = grad_q.at(b, h, i);
       for (int64_t d = 0; d < d_len; ++d) dq[d * grad_q.stride[3]] = dot(ds, k_t + d * stride, n);
-      load_row(q, b, h, i, d_len, 1.0f, q_row);  // dK_j += dS_ij q_i (the scale is in dS)
-      add_outer(q_row, ds, stride, d_len, n, dk_t);
+      add_outer(q_row, ds, stride, d_len, n, dk_t);  // dK_j += dS_ij q_i (the scale is in dS)
     }
   }
   unpack_transposed(dk_t, t_len, stride, d_len, grad_k, b, kvh);

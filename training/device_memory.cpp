@@ -5,7 +5,6 @@
 
 #include <string>
 
-
 namespace glossa {
 
 int64_t device_memory_bytes(const std::string& device, std::string* why) {

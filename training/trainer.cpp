@@ -223,9 +223,8 @@ std::unique_ptr<StepOptimizer> Trainer::Impl::restore_optimizer(
   if (previous) {
     int64_t carried = 0;
     opt->load_state(carry_over_state(*previous, opt->plan(), named_params(*model), &carried));
-    event("optimizer", "stage '" + stage.name + "': optimizer state of " +
-                           std::to_string(carried) + " of " +
-                           std::to_string(opt->plan().slices.size()) +
+    event("optimizer", "stage '" + stage.name + "': optimizer state of " + std::to_string(carried) +
+                           " of " + std::to_string(opt->plan().slices.size()) +
                            " trainable slices carried over from " + source);
   }
   return opt;
@@ -239,10 +238,8 @@ OptimizerState Trainer::Impl::previous_stage_state(size_t ended_stage, std::stri
   if (!group || world == 1 || !config.schedule.stages[ended_stage].zero1)
     return optimizer->state(true);
   const std::string dir = checkpoints_dir() + "/" + checkpoint_dir_name(state.global_step);
-  // First a barrier (rank 0 joins once its checkpoint is in place), then whether all see it.
+  group->barrier();  // rank 0 arrives once its checkpoint is in place
   const auto on_group = torch::TensorOptions().dtype(torch::kLong).device(group->device());
-  torch::Tensor written = torch::zeros({1}, on_group);
-  group->all_reduce_max(written);
   torch::Tensor missing = torch::full({1}, has_optimizer_file(dir) ? 0 : 1, on_group);
   group->all_reduce_max(missing);
   if (missing.cpu().item<int64_t>() != 0) {
