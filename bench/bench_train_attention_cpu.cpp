@@ -4,6 +4,7 @@
 // kCpuAttentionMaxHeadDim (docs/benchmarks.md).
 //   glossa-bench-train-attention-cpu [--threads N] [--batch B] [--heads H] [--kv-heads KV]
 //                                    [--length T] [--head-dims 4,8,12,16,32,64] [--repeat R]
+//                                    [--isa avx512|avx2|baseline]
 // Prints a Markdown table: per head size, milliseconds of one forward + backward (best of R
 // rounds of 5) of both and their ratio.
 #include <torch/torch.h>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "tokenizer/error.h"
+#include "training/causal_attention_kernel.h"
 #include "training/cpu_causal_attention.h"
 
 namespace {
@@ -27,6 +29,7 @@ struct Options {
   int threads = 1;
   int64_t batch = 8, heads = 8, kv_heads = 4, length = 256, repeat = 5;
   std::vector<int64_t> head_dims = {4, 8, 12, 16, 32, 64};
+  std::string isa;  // the kernel's instruction set; empty: the best this machine runs
 };
 
 std::vector<int64_t> parse_list(const std::string& text) {
@@ -49,6 +52,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--length") o.length = std::stoll(v);
     else if (a == "--head-dims") o.head_dims = parse_list(v);
     else if (a == "--repeat") o.repeat = std::stoll(v);
+    else if (a == "--isa") o.isa = v;
     else fail(a, "unknown option");
   }
   return o;
@@ -73,8 +77,9 @@ double best_ms(int64_t repeat, Step step) {
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   torch::set_num_threads(o.threads);
-  std::printf("B %ld, H %ld, KV %ld, T %ld, %d thread(s), forward + backward\n\n", o.batch,
-              o.heads, o.kv_heads, o.length, o.threads);
+  if (!o.isa.empty()) use_causal_attention_isa(o.isa);
+  std::printf("B %ld, H %ld, KV %ld, T %ld, %d thread(s), forward + backward, kernel %s\n\n",
+              o.batch, o.heads, o.kv_heads, o.length, o.threads, causal_attention_isa().c_str());
   std::printf("| head size | glossa ms | sdpa ms | sdpa / glossa |\n|---|---|---|---|\n");
   const int64_t groups = o.heads / o.kv_heads;
   for (const int64_t d : o.head_dims) {

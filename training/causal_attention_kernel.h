@@ -1,14 +1,18 @@
-// Causal softmax attention for float32 on the CPU, written for the small head sizes of the models
-// Glossa trains on a CPU (stories260K: 8, the 10M benchmark shape: 32), where torch's flash
-// kernel spends most of its time in per-block overhead (docs/benchmarks.md). One call handles
-// one (batch, head) row block in the forward pass and one (batch, key/value head) in backward,
-// so callers parallelise over those and no two tasks write the same memory; grouped-query
-// attention reads the shared key/value head directly (no repeated copies). The arithmetic is
-// the textbook one (FlashAttention's recomputation): forward saves only the log-sum-exp per row,
-// backward recomputes the probabilities from it. Torch-free (cpu_causal_attention.h wraps it).
+// Causal softmax attention for float32 on the CPU, written for the head sizes of the models
+// Glossa trains on a CPU (stories260K: 8, the 10M benchmark shape: 32, LLaMmlein's 64), where
+// torch's flash kernel spends much of its time in per-block overhead (docs/benchmarks.md). One
+// call handles one (batch, head) in the forward pass and one (batch, key/value head) in
+// backward, so callers parallelise over those and no two tasks write the same memory;
+// grouped-query attention reads the shared key/value head directly (no repeated copies). The
+// arithmetic is the textbook one (FlashAttention's recomputation): forward saves only the
+// log-sum-exp per row, backward recomputes the probabilities from it. Query rows go in blocks of
+// eight against register-blocked tiles of keys, so every key/value element loaded serves eight
+// rows and the dK/dV accumulators are read and written once per block. Torch-free
+// (cpu_causal_attention.h wraps it).
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace glossa {
@@ -52,5 +56,13 @@ void causal_attention_backward_kv_head(const AttentionShape& shape, const Attent
                                        const float* lse, const AttentionView& grad_q,
                                        const AttentionView& grad_k, const AttentionView& grad_v,
                                        int64_t b, int64_t kvh, AttentionScratch& scratch);
+
+// The instruction sets the kernel is compiled for that this machine runs, best first ("avx512",
+// "avx2", "baseline"); the one in use (the best, unless changed); and a change of it, for tests
+// and benchmarks that compare them (not thread-safe: call it while no attention runs). Throws
+// glossa::Error naming the sets this machine runs when `name` is not one of them.
+std::vector<std::string> causal_attention_isas();
+std::string causal_attention_isa();
+void use_causal_attention_isa(const std::string& name);
 
 }  // namespace glossa

@@ -1,6 +1,6 @@
-// Differentiable causal self-attention on the CPU in float32, for the small head sizes CPU
-// training uses: Glossa's own kernel (causal_attention_kernel.h) behind a LibTorch autograd
-// function. Faster than at::scaled_dot_product_attention's CPU flash kernel for head sizes up to
+// Differentiable causal self-attention on the CPU in float32: Glossa's own kernel
+// (causal_attention_kernel.h) behind a LibTorch autograd function. Faster than
+// at::scaled_dot_product_attention's CPU flash kernel for head sizes up to
 // kCpuAttentionMaxHeadDim (docs/benchmarks.md), equal to it within float32 rounding, and
 // grouped-query attention needs no repeated keys/values. Engine-internal: exposes torch.
 #pragma once
@@ -9,10 +9,10 @@
 
 namespace glossa {
 
-// Above this head size torch's flash kernel is as fast or faster: measured with
-// glossa-bench-train-attention-cpu, docs/benchmarks.md (head size 12: 1.3-1.4x, 16: 0.94-1.04x,
-// 32: 0.66-0.79x).
-constexpr int64_t kCpuAttentionMaxHeadDim = 12;
+// Up to this head size the kernel is measured faster than torch's flash kernel on the CPU
+// (glossa-bench-train-attention-cpu, docs/benchmarks.md; AVX-512, B 8, H 8, KV 4, T 256: head 8
+// 2.2x, 32 1.2-1.4x, 128 1.07-1.18x); above it no one has measured.
+constexpr int64_t kCpuAttentionMaxHeadDim = 128;
 
 // Whether cpu_causal_attention takes these (B, H, T, D) queries and (B, KV, T, D) keys/values:
 // float32 CPU tensors of matching shapes, H a multiple of KV, D <= kCpuAttentionMaxHeadDim.

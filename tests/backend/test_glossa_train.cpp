@@ -134,10 +134,18 @@ std::vector<std::unique_ptr<QProcess>> start_two_ranks(const QStringList& args, 
     env.insert("MASTER_PORT", port);
     env.insert("GLOSSA_DP_TIMEOUT_S", QString::number(timeout_s));
     p->setProcessEnvironment(env);
+    p->setStandardOutputFile(QProcess::nullDevice());  // see write_stdout_to
     p->start(kTrain, args);
     ranks.push_back(std::move(p));
   }
   return ranks;
+}
+
+// A test that polls status.json runs no event loop, so nothing drains the pipe of glossa-train's
+// step lines: once the 64 KiB pipe is full the trainer blocks in write() (a fast tiny model
+// fills it in seconds). Such tests send its standard output to a file instead.
+void write_stdout_to(QProcess& p, const QTemporaryDir& dir) {
+  p.setStandardOutputFile(dir.filePath("glossa-train.stdout"));
 }
 
 // Largest absolute difference between two runs' exported tensors (run_dir/export), or NaN
@@ -191,6 +199,7 @@ class TestGlossaTrain : public QObject {
     const std::string config = write_run(dir, 100000);  // long enough to be controlled
     const std::string run = dir.path().toStdString() + "/run";
     QProcess p;
+    write_stdout_to(p, dir);
     p.start(kTrain, {QString::fromStdString(config)});
     QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 3; }));
 
@@ -234,6 +243,7 @@ class TestGlossaTrain : public QObject {
     const std::string config = write_run(dir, 100000);
     const std::string run = dir.path().toStdString() + "/run";
     QProcess p;
+    write_stdout_to(p, dir);
     p.start(kTrain, {QString::fromStdString(config)});
     QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 2; }));
     ::kill(pid_t(p.processId()), SIGINT);

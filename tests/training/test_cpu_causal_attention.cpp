@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "tokenizer/error.h"
+#include "training/causal_attention_kernel.h"
 #include "training/cpu_causal_attention.h"
 
 using namespace glossa;
@@ -37,6 +38,12 @@ torch::Tensor heads_view(int64_t b, int64_t n, int64_t t, int64_t d, double ampl
 double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
+
+// Runs the kernel with one instruction set while in scope, then the best again.
+struct IsaScope {
+  explicit IsaScope(const std::string& isa) { use_causal_attention_isa(isa); }
+  ~IsaScope() { use_causal_attention_isa(causal_attention_isas().front()); }
+};
 
 struct Result {
   torch::Tensor out, dq, dk, dv;
@@ -68,6 +75,9 @@ class TestCpuCausalAttention : public QObject {
     QTest::newRow("multi query, head 4") << 1 << 4 << 1 << 64 << 4 << 1.0;
     QTest::newRow("odd head size") << 2 << 2 << 2 << 5 << 6 << 1.0;
     QTest::newRow("one token") << 1 << 2 << 1 << 1 << 8 << 1.0;
+    QTest::newRow("head 32 (the 10M benchmark shape)") << 2 << 8 << 2 << 77 << 32 << 1.0;
+    QTest::newRow("head 22 (not a multiple of 4)") << 1 << 2 << 1 << 45 << 22 << 1.0;
+    QTest::newRow("head 64, 8-row blocks and a partial one") << 1 << 2 << 2 << 51 << 64 << 1.0;
     QTest::newRow("largest head size") << 1 << 4 << 2 << 70 << int(kCpuAttentionMaxHeadDim) << 1.0;
     QTest::newRow("saturated softmax") << 1 << 2 << 2 << 40 << 8 << 12.0;
   }
@@ -86,10 +96,6 @@ class TestCpuCausalAttention : public QObject {
     const auto grad = torch::randn({batch, heads, length, headDim});
     const double scale = 1.0 / std::sqrt(double(headDim));
     QVERIFY(cpu_causal_attention_applies(q, k, v));
-
-    const Result mine = run(q, k, v, grad, [&](auto& a, auto& b, auto& c) {
-      return cpu_causal_attention(a, b, c, scale);
-    });
     const auto q64 = q.detach().to(torch::kFloat64).requires_grad_();
     const auto k64 = k.detach().to(torch::kFloat64).requires_grad_();
     const auto v64 = v.detach().to(torch::kFloat64).requires_grad_();
@@ -102,21 +108,45 @@ class TestCpuCausalAttention : public QObject {
                                               {}, 0.0, true, scale);
     });
 
-    QCOMPARE(mine.out.sizes().vec(), want.out.sizes().vec());
-    QVERIFY(mine.out.transpose(1, 2).is_contiguous());  // (B, T, H, D) memory
-    // Gradients grow with the amplitude (saturated rows): compare relative to their size.
-    const double tol = 2e-5 * amplitude * amplitude;
-    const double diffs[] = {max_diff(mine.out, want.out), max_diff(mine.dq, want.dq),
-                            max_diff(mine.dk, want.dk), max_diff(mine.dv, want.dv)};
-    const double sdpa_diffs[] = {max_diff(mine.out, sdpa.out), max_diff(mine.dq, sdpa.dq),
-                                 max_diff(mine.dk, sdpa.dk), max_diff(mine.dv, sdpa.dv)};
-    qInfo("vs float64: out %.2g dq %.2g dk %.2g dv %.2g; vs sdpa: out %.2g dq %.2g dk %.2g dv %.2g",
-          diffs[0], diffs[1], diffs[2], diffs[3], sdpa_diffs[0], sdpa_diffs[1], sdpa_diffs[2],
-          sdpa_diffs[3]);
-    for (int i = 0; i < 4; ++i) {
-      QVERIFY2(diffs[i] <= tol, QByteArray::number(i).constData());
-      QVERIFY2(sdpa_diffs[i] <= tol, QByteArray::number(i).constData());
+    // Every instruction set this machine runs: the others are compiled in for other machines.
+    for (const std::string& isa : causal_attention_isas()) {
+      IsaScope scope(isa);
+      const Result mine = run(q, k, v, grad, [&](auto& a, auto& b, auto& c) {
+        return cpu_causal_attention(a, b, c, scale);
+      });
+      QCOMPARE(mine.out.sizes().vec(), want.out.sizes().vec());
+      QVERIFY(mine.out.transpose(1, 2).is_contiguous());  // (B, T, H, D) memory
+      // Gradients grow with the amplitude (saturated rows): compare relative to their size.
+      const double tol = 2e-5 * amplitude * amplitude;
+      const double diffs[] = {max_diff(mine.out, want.out), max_diff(mine.dq, want.dq),
+                              max_diff(mine.dk, want.dk), max_diff(mine.dv, want.dv)};
+      const double sdpa_diffs[] = {max_diff(mine.out, sdpa.out), max_diff(mine.dq, sdpa.dq),
+                                   max_diff(mine.dk, sdpa.dk), max_diff(mine.dv, sdpa.dv)};
+      qInfo(
+          "%s vs float64: out %.2g dq %.2g dk %.2g dv %.2g; vs sdpa: out %.2g dq %.2g dk %.2g "
+          "dv %.2g",
+          isa.c_str(), diffs[0], diffs[1], diffs[2], diffs[3], sdpa_diffs[0], sdpa_diffs[1],
+          sdpa_diffs[2], sdpa_diffs[3]);
+      for (int i = 0; i < 4; ++i) {
+        QVERIFY2(diffs[i] <= tol, (isa + " " + std::to_string(i)).c_str());
+        QVERIFY2(sdpa_diffs[i] <= tol, (isa + " " + std::to_string(i)).c_str());
+      }
     }
+  }
+
+  void isaChoiceIsCheckedAndKept() {
+    const std::vector<std::string> isas = causal_attention_isas();
+    QVERIFY(!isas.empty());
+    QCOMPARE(isas.back(), std::string("baseline"));  // every machine runs the baseline
+    QCOMPARE(causal_attention_isa(), isas.front());  // the best by default
+    try {
+      use_causal_attention_isa("mmx");
+      QFAIL("no error");
+    } catch (const Error& e) {
+      QVERIFY2(std::string(e.what()).find("'mmx'") != std::string::npos, e.what());
+      QVERIFY2(std::string(e.what()).find("baseline") != std::string::npos, e.what());
+    }
+    QCOMPARE(causal_attention_isa(), isas.front());
   }
 
   void nanReachesOnlyTheRowsThatSeeIt() {
@@ -128,14 +158,39 @@ class TestCpuCausalAttention : public QObject {
     v.index_put_({0, 0, 37, 1}, std::numeric_limits<float>::quiet_NaN());
     k.requires_grad_();
     v.requires_grad_();
-    const auto out = cpu_causal_attention(q, k, v, 0.35);
-    // Key 35 is seen by queries 35..39 only; the value of key 37 by queries 37..39. (40 keys:
-    // rows past the first group of 32 keys read later keys' padded lanes, which must not count.)
-    using torch::indexing::Slice;
-    QVERIFY(out.index({0, Slice(), Slice(0, 35)}).isfinite().all().item<bool>());
-    QVERIFY(out.index({0, Slice(), Slice(35, 40)}).isnan().any(-1).all().item<bool>());
-    const auto grads = torch::autograd::grad({out}, {q}, {torch::ones_like(out)});
-    QVERIFY(grads[0].index({0, Slice(), Slice(0, 35)}).isfinite().all().item<bool>());
+    for (const std::string& isa : causal_attention_isas()) {
+      IsaScope scope(isa);
+      const auto out = cpu_causal_attention(q, k, v, 0.35);
+      // Key 35 is seen by queries 35..39 only; the value of key 37 by queries 37..39. (Rows
+      // 32..39 form one block whose tiles span keys not all of its rows see: those must not count.)
+      using torch::indexing::Slice;
+      QVERIFY(out.index({0, Slice(), Slice(0, 35)}).isfinite().all().item<bool>());
+      QVERIFY(out.index({0, Slice(), Slice(35, 40)}).isnan().any(-1).all().item<bool>());
+      const auto grads = torch::autograd::grad({out}, {q}, {torch::ones_like(out)});
+      QVERIFY(grads[0].index({0, Slice(), Slice(0, 35)}).isfinite().all().item<bool>());
+    }
+  }
+
+  // Queries are computed in blocks of 8 rows: a NaN key that opens a later block must not reach
+  // the block before it, nor the rows of its own block through its padded lanes.
+  void nanInALaterBlockStaysThere() {
+    torch::manual_seed(4);
+    auto q = torch::randn({1, 2, 64, 32}).requires_grad_();
+    auto k = torch::randn({1, 1, 64, 32});
+    auto v = torch::randn({1, 1, 64, 32});
+    k.index_put_({0, 0, 48, 5}, std::numeric_limits<float>::quiet_NaN());
+    v.index_put_({0, 0, 47, 3}, std::numeric_limits<float>::infinity());
+    k.requires_grad_();
+    v.requires_grad_();
+    for (const std::string& isa : causal_attention_isas()) {
+      IsaScope scope(isa);
+      const auto out = cpu_causal_attention(q, k, v, 0.2);
+      using torch::indexing::Slice;
+      QVERIFY(out.index({0, Slice(), Slice(0, 47)}).isfinite().all().item<bool>());
+      QVERIFY(!out.index({0, Slice(), Slice(47, 64)}).isfinite().all(-1).any().item<bool>());
+      const auto grads = torch::autograd::grad({out}, {q}, {torch::ones_like(out)});
+      QVERIFY(grads[0].index({0, Slice(), Slice(0, 47)}).isfinite().all().item<bool>());
+    }
   }
 
   void repeatedRunsAreBitIdentical() {
