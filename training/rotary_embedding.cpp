@@ -1,5 +1,7 @@
 #include "training/rotary_embedding.h"
 
+#include "training/cpu_fused_layers.h"
+
 namespace glossa {
 
 RotaryEmbedding::RotaryEmbedding(const ModelConfig& config)
@@ -31,6 +33,7 @@ std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::tables(int64_t length,
 
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
                            const torch::Tensor& sin) {
+  if (cpu_fused_layers_apply({&x, &cos, &sin})) return cpu_rotary(x, cos, sin);  // same values
   const int64_t half = x.size(-1) / 2;
   const auto rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
   return x * cos + rotated * sin;
