@@ -1,11 +1,15 @@
-// CPU training throughput of Glossa's training step: LlamaForCausalLM (default attention) + masked
-// AdamW over every parameter + global-norm clipping, fp32, the same step the trainer runs.
-// Writes the initial weights (HF folder) and the batches so bench/train_cpu_peer.py can train
-// transformers' LlamaForCausalLM with torch.optim.AdamW from the same start on the same data;
-// bench/train_cpu.sh runs both and compares tokens/s and losses.
-//   glossa-bench-train-cpu --shape stories260K|10M --threads N --steps S --batch B --seq T --out DIR
-// Prints one JSON line: shape, parameters, threads, tokens_per_s (steps after the first
-// `--warmup`), losses (every step).
+// Training throughput of Glossa's training step: LlamaForCausalLM (default attention) + masked
+// AdamW over every parameter + global-norm clipping, the same step the trainer runs, fp32 on the
+// CPU by default, or bf16 on CUDA (the trainer's precision there: bf16 parameters, gradients and
+// moments). Writes the initial weights (HF folder) and the batches so bench/train_cpu_peer.py can
+// train transformers' LlamaForCausalLM with torch.optim.AdamW from the same start on the same
+// data; bench/train_cpu.sh (CPU) and bench/train_gpu.sh (GPU) run both and compare.
+//   glossa-bench-train-cpu --shape stories260K|10M|tinyllama --threads N --steps S --batch B
+//                          --seq T --out DIR [--device cpu|cuda] [--dtype float32|bfloat16]
+//                          [--peak-tflops P]
+// Prints one JSON line: shape, parameters, device, dtype, threads, tokens_per_s (steps after the
+// first `--warmup`; on CUDA each step is timed between device synchronisations), losses (every
+// step), flops_per_token (docs/run-config.md) and, with --peak-tflops, mfu.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -26,6 +30,7 @@
 #include "training/param_groups.h"
 #include "training/stage_config.h"
 #include "training/step_optimizer.h"
+#include "training/train_metrics.h"
 #include "training/training_step.h"
 
 namespace {
@@ -38,10 +43,13 @@ struct Options {
   int64_t steps = 20, warmup = 2, batch = 8, seq = 256, seed = 1234;
   double lr = 1e-3;
   std::string out = "/tmp/glossa-bench-train";
+  std::string device = "cpu", dtype = "float32";
+  double peak_tflops = 0;  // the device's dense peak in this dtype; 0: no MFU
 };
 
 // stories260K: llama2.c's 260K model (dim 64, 5 layers, 8 heads, 4 KV heads, vocab 512).
 // 10M: 8 layers of width 256 (8 heads), MLP 688, vocabulary 8000, untied (10.4 M parameters).
+// tinyllama: TinyLlama-1.1B (22 layers of width 2048, 32 heads, 4 KV heads, MLP 5632, V 32000).
 ModelConfig shape_config(const std::string& shape) {
   ModelConfig c;
   c.max_position_embeddings = 1024;
@@ -53,8 +61,12 @@ ModelConfig shape_config(const std::string& shape) {
   } else if (shape == "10M") {
     c.vocab_size = 8000, c.hidden_size = 256, c.intermediate_size = 688;
     c.num_hidden_layers = 8, c.num_attention_heads = 8, c.num_key_value_heads = 8;
+  } else if (shape == "tinyllama") {  // TinyLlama-1.1B's config.json
+    c.vocab_size = 32000, c.hidden_size = 2048, c.intermediate_size = 5632;
+    c.num_hidden_layers = 22, c.num_attention_heads = 32, c.num_key_value_heads = 4;
+    c.max_position_embeddings = 2048;
   } else {
-    fail("--shape", "unknown shape '" + shape + "' (stories260K or 10M)");
+    fail("--shape", "unknown shape '" + shape + "' (stories260K, 10M or tinyllama)");
   }
   return c;
 }
@@ -74,9 +86,17 @@ Options parse(int argc, char** argv) {
     else if (a == "--seed") o.seed = std::stoll(v);
     else if (a == "--lr") o.lr = std::stod(v);
     else if (a == "--out") o.out = v;
+    else if (a == "--device") o.device = v;
+    else if (a == "--dtype") o.dtype = v;
+    else if (a == "--peak-tflops") o.peak_tflops = std::stod(v);
     else fail("arguments", "unknown option " + a);
   }
   if (o.steps <= o.warmup) fail("--steps", "must exceed --warmup");
+  if (o.device != "cpu" && o.device != "cuda") fail("--device", "cpu or cuda, not " + o.device);
+  if (o.dtype != "float32" && o.dtype != "bfloat16")
+    fail("--dtype", "float32 or bfloat16, not " + o.dtype);
+  if (o.device == "cuda" && !torch::cuda::is_available())
+    fail("--device", "cuda asked for, but LibTorch sees no CUDA device");
   return o;
 }
 
@@ -120,7 +140,11 @@ int main(int argc, char** argv) try {
   std::filesystem::create_directories(o.out);
   const ModelConfig config = shape_config(o.shape);
   torch::manual_seed(o.seed);
-  LlamaForCausalLM model(config);
+  ModelInit init;
+  init.device = torch::Device(o.device);
+  init.dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
+  LlamaForCausalLM model(config, init);
+  const bool cuda = init.device.is_cuda();
   save_hf_model(model, o.out + "/init");
   const torch::Tensor batches = make_batches(o, config.vocab_size);
 
@@ -144,22 +168,29 @@ int main(int argc, char** argv) try {
   double timed_seconds = 0;
   for (int64_t step = 0; step < o.steps; ++step) {
     const Batch batch = to_batch(batches[step]);  // untimed: the sampler's work in a run
+    if (cuda) torch::cuda::synchronize();
     const auto start = std::chrono::steady_clock::now();
     const StepOutcome out = train_step(*model, *optimizer, {batch}, options);
+    if (cuda) torch::cuda::synchronize();  // the step's kernels have run, not just been queued
     losses.push_back(out.loss);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (step >= o.warmup) timed_seconds += seconds;
   }
   const double tokens = double(o.steps - o.warmup) * double(o.batch * o.seq);
+  const double tokens_per_s = tokens / timed_seconds, flops = flops_per_token(config, o.seq);
   nlohmann::json result = {{"impl", "glossa"},
                            {"shape", o.shape},
                            {"parameters", config.parameter_count()},
+                           {"device", o.device},
+                           {"dtype", o.dtype},
                            {"threads", o.threads},
                            {"batch", o.batch},
                            {"seq", o.seq},
-                           {"tokens_per_s", tokens / timed_seconds},
+                           {"tokens_per_s", tokens_per_s},
+                           {"flops_per_token", flops},
                            {"losses", losses}};
+  if (o.peak_tflops > 0) result["mfu"] = flops * tokens_per_s / (o.peak_tflops * 1e12);
   std::cout << result.dump() << std::endl;
   return 0;
 } catch (const std::exception& e) {

@@ -1,7 +1,10 @@
 """The peer of glossa-bench-train-cpu: transformers' LlamaForCausalLM (SDPA attention) trained
 with torch.optim.AdamW (all parameters, the same hyper-parameters, clip 1.0) from the initial
-weights and on the batches the Glossa benchmark wrote. Prints one JSON line like it.
-  python bench/train_cpu_peer.py DIR --threads N --steps S --batch B --seq T [--warmup W] [--lr LR]
+weights and on the batches the Glossa benchmark wrote, in the same precision (fp32 on the CPU;
+on CUDA bf16 parameters, gradients and moments, like Glossa's trainer). Prints one JSON line
+like it. On CUDA each step is timed between device synchronisations.
+  python bench/train_cpu_peer.py DIR --threads N --steps S --batch B --seq T [--warmup W]
+                                 [--lr LR] [--device cpu|cuda] [--dtype float32|bfloat16]
 """
 import argparse, json, time
 
@@ -19,32 +22,40 @@ def main():
     ap.add_argument("--batch", type=int, required=True)
     ap.add_argument("--seq", type=int, required=True)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     a = ap.parse_args()
+    dtype = getattr(torch, a.dtype)
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     torch.set_num_threads(a.threads)
-    model = LlamaForCausalLM.from_pretrained(a.dir + "/init", torch_dtype=torch.float32,
-                                             attn_implementation="sdpa")
+    model = LlamaForCausalLM.from_pretrained(a.dir + "/init", torch_dtype=dtype,
+                                             attn_implementation="sdpa").to(a.device)
     model.train()
     ids = np.fromfile(a.dir + "/batches.bin", dtype=np.int64).reshape(a.steps, a.batch, a.seq + 1)
-    ids = torch.from_numpy(ids)
+    ids = torch.from_numpy(ids).to(a.device)
     # Glossa never decays norms or embeddings; with weight decay 0 one group is the same thing.
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8,
                             weight_decay=0.0)
     vocab = model.config.vocab_size
     losses, timed = [], 0.0
     for step in range(a.steps):
+        sync()
         start = time.perf_counter()
         window = ids[step]
         logits = model(input_ids=window[:, :-1]).logits
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), window[:, 1:].reshape(-1))
+        loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, vocab),
+                                                 window[:, 1:].reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         losses.append(loss.item())
+        sync()
         if step >= a.warmup:
             timed += time.perf_counter() - start
     tokens = (a.steps - a.warmup) * a.batch * a.seq
-    print(json.dumps({"impl": "transformers", "threads": a.threads, "batch": a.batch, "seq": a.seq,
+    print(json.dumps({"impl": "transformers", "device": a.device, "dtype": a.dtype,
+                      "threads": a.threads, "batch": a.batch, "seq": a.seq,
                       "tokens_per_s": tokens / timed, "losses": losses}))
 
 

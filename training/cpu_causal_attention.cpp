@@ -82,6 +82,13 @@ bool cpu_causal_attention_applies(const torch::Tensor& q, const torch::Tensor& k
          q.size(3) > 0 && q.size(3) <= kCpuAttentionMaxHeadDim;
 }
 
+bool cpu_causal_attention_preferred(const torch::Tensor& q, const torch::Tensor& k,
+                                    const torch::Tensor& v) {
+  return cpu_causal_attention_applies(q, k, v) &&
+         (q.size(2) <= kCpuAttentionShortLength ||
+          q.size(2) * q.size(3) <= kCpuAttentionMaxDimTimesLength);
+}
+
 torch::Tensor cpu_causal_attention(const torch::Tensor& q, const torch::Tensor& k,
                                    const torch::Tensor& v, double scale) {
   if (!cpu_causal_attention_applies(q, k, v))

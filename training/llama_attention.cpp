@@ -33,7 +33,7 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k_in
                                AttentionImpl impl) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   if (impl == AttentionImpl::kAuto)
-    impl = !mask.defined() && cpu_causal_attention_applies(q, k_in, v_in)
+    impl = !mask.defined() && cpu_causal_attention_preferred(q, k_in, v_in)
                ? AttentionImpl::kCpuKernel
                : AttentionImpl::kSdpa;
   if (impl == AttentionImpl::kCpuKernel) {

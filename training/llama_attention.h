@@ -10,8 +10,8 @@
 namespace glossa {
 
 enum class AttentionImpl {
-  kAuto,       // kCpuKernel where it applies (no sliding window, cpu_causal_attention_applies),
-               // else kSdpa: the fastest measured choice (docs/benchmarks.md)
+  kAuto,       // kCpuKernel where it is measured faster (no sliding window,
+               // cpu_causal_attention_preferred), else kSdpa (docs/benchmarks.md)
   kSdpa,       // at::scaled_dot_product_attention (flash / memory-efficient kernels on CUDA)
   kCpuKernel,  // Glossa's float32 CPU kernel for small heads (cpu_causal_attention.h)
   kReference,  // explicit masked softmax in float32, like transformers' "eager" attention

@@ -209,6 +209,21 @@ class TestCpuCausalAttention : public QObject {
     QVERIFY(torch::equal(first.dv, second.dv));
   }
 
+  // The model's default takes the kernel only where it was measured faster than SDPA.
+  void preferredOnlyWhereMeasuredFaster() {
+    const auto preferred = [](int64_t t, int64_t d) {
+      const auto q = torch::empty({1, 2, t, d}), k = torch::empty({1, 1, t, d});
+      return cpu_causal_attention_preferred(q, k, k);
+    };
+    QVERIFY(preferred(256, 128));   // short: every head size up to the limit
+    QVERIFY(preferred(512, 64));
+    QVERIFY(preferred(1024, 24));   // longer: small heads only
+    QVERIFY(!preferred(1024, 32));
+    QVERIFY(preferred(2048, 12));
+    QVERIFY(!preferred(2048, 16));
+    QVERIFY(!preferred(256, kCpuAttentionMaxHeadDim + 2));
+  }
+
   void refusesWhatItCannotCompute_data() {
     QTest::addColumn<int>("which");
     QTest::newRow("float64") << 0;
