@@ -28,7 +28,7 @@ def main():
     dtype = getattr(torch, a.dtype)
     sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     torch.set_num_threads(a.threads)
-    model = LlamaForCausalLM.from_pretrained(a.dir + "/init", torch_dtype=dtype,
+    model = LlamaForCausalLM.from_pretrained(a.dir + "/init", dtype=dtype,
                                              attn_implementation="sdpa").to(a.device)
     model.train()
     ids = np.fromfile(a.dir + "/batches.bin", dtype=np.int64).reshape(a.steps, a.batch, a.seq + 1)
