@@ -5,6 +5,7 @@
 #                                        # engine needs into .device-deps/ (ignored by git)
 #   bash packaging/gpu_node.sh build     # on the node: engine-only build into build-gpu/
 #   bash packaging/gpu_node.sh bench     # on the node: bench/train_gpu.sh (TinyLlama, bf16)
+#   bash packaging/gpu_node.sh parity    # on the node: logits vs transformers in bf16 on CUDA
 # Environment: PYTHON (default python3: the node's torch and transformers), BUILD (build-gpu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,16 +29,24 @@ build() {
   cmake -S . -B "$build" -G Ninja -DGLOSSA_ENGINE_ONLY=ON -DGLOSSA_PYTHON="$python" \
     -DCMAKE_PREFIX_PATH="$deps/root/usr" -DSQLite3_INCLUDE_DIR="$deps/root/usr/include" \
     -DSQLite3_LIBRARY="$lib/libsqlite3.so.0" -DCMAKE_BUILD_RPATH="$lib"
-  ninja -C "$build" glossa-train glossa-bench-train-cpu glossa-bench-train-attention-cpu
+  ninja -C "$build" glossa-train glossa-bench-train-cpu glossa-bench-train-attention-cpu \
+    glossa-bench-train-parity
 }
 
 bench() {
   BUILD=$build PYTHON=$python bash bench/train_gpu.sh "${1:-/tmp/glossa-train-gpu}"
 }
 
+parity() {
+  local dir=${1:-/tmp/glossa-parity} device=${DEVICE:-cuda} dtype=${DTYPE:-bfloat16}
+  "$build/bin/glossa-bench-train-parity" --out "$dir" --device "$device" --dtype "$dtype" > /dev/null
+  "$python" bench/train_parity.py "$dir" --device "$device" --dtype "$dtype"
+}
+
 case ${1:-} in
   prepare) prepare ;;
   build) build ;;
   bench) shift; bench "$@" ;;
-  *) echo "usage: $0 prepare|build|bench [WORK_DIR]" >&2; exit 2 ;;
+  parity) shift; parity "$@" ;;
+  *) echo "usage: $0 prepare|build|bench|parity [WORK_DIR]" >&2; exit 2 ;;
 esac
