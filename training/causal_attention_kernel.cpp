@@ -145,7 +145,8 @@ GLOSSA_INLINE void backward_kv_head(const AttentionShape& shape, const Attention
     for (blk.i0 = 0; blk.i0 < t_len; blk.i0 += kAttentionRows) {
       const int64_t width = blk.width();
       load_rows(q, b, h, blk.i0, t_len, d_len, 1.0f, q_rows);
-      load_rows(q, b, h, blk.i0, t_len, d_len, shape.scale, qs_rows);
+#pragma omp simd
+      for (int64_t e = 0; e < kAttentionRows * d_len; ++e) qs_rows[e] = shape.scale * q_rows[e];
       load_rows(grad_o, b, h, blk.i0, t_len, d_len, 1.0f, do_rows);
       load_rows(o, b, h, blk.i0, t_len, d_len, 1.0f, o_rows);
       scores<W>(qs_rows, k_t, stride, d_len, width, p);
@@ -174,8 +175,8 @@ GLOSSA_INLINE void backward_kv_head(const AttentionShape& shape, const Attention
 
 // One instantiation per instruction set, each compiled for its target so that the tiles inlined
 // into it use it: AVX-512 with 16-float vectors (and 32 registers), AVX2 + FMA with 8, and the
-// baseline (x86-64 without those, or another architecture) with 8-float vectors the compiler
-// maps onto what it has.
+// baseline (x86-64 without those, or another architecture) with 4-float vectors the compiler
+// maps onto what it has (SSE on x86-64).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define GLOSSA_X86_TARGETS 1
 #define GLOSSA_TARGET(arch) __attribute__((target(arch)))
