@@ -1,4 +1,4 @@
-// The workbench's main window: only assembles pages (style.md: no god window).
+// The workbench's main window: only assembles pages (docs/architecture.md: no god window).
 #pragma once
 
 #include <QMainWindow>

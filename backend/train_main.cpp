@@ -2,7 +2,7 @@
 //   glossa-train RUN.json [--resume] [--dry-run]      run (or only check and print) a training run
 //   glossa-train control RUN_DIR pause|resume|checkpoint|stop
 //   glossa-train status RUN_DIR
-// Rank and world come from torchrun / SLURM variables (training/run_environment.h). Rank 0 prints
+// Rank and world come from torchrun / SLURM variables (training/config/run_environment.h). Rank 0 prints
 // the effective configuration, a line per step, writes RUN_DIR/status.json and follows
 // RUN_DIR/control.json. Exit codes: 0 finished or stopped on request, 1 error, 2 usage,
 // 130 interrupted (SIGINT/SIGTERM: a checkpoint is written first).
@@ -10,22 +10,24 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <cstdio>
 #include <iostream>
 #include <string>
 
-#include "backend/train_control.h"
+#include "training/metrics/train_control.h"
 #include "backend/train_status.h"
-#include "tokenizer/error.h"
-#include "tokenizer/job_control.h"
-#include "training/cpu_memory.h"
-#include "training/data_parallel.h"
-#include "training/device_memory.h"
-#include "training/eval_hook.h"
-#include "training/run_config.h"
-#include "training/run_environment.h"
-#include "training/run_memory.h"
-#include "training/trainer.h"
+#include "base/error.h"
+#include "base/job_control.h"
+#include "training/kernels/cpu_memory.h"
+#include "training/distributed/data_parallel.h"
+#include "training/run/device_memory.h"
+#include "training/eval/eval_hook.h"
+#include "training/config/run_config.h"
+#include "training/config/run_environment.h"
+#include "training/config/run_memory.h"
+#include "training/config/run_preflight.h"
+#include "training/run/trainer.h"
 
 namespace {
 
@@ -57,25 +59,35 @@ void print_memory_check(const RunConfig& config, int world_size) {
   std::cout << std::flush;
 }
 
-int run_training(const std::string& config_path, bool resume, bool dry_run) {
-  RunConfig config = RunConfig::load(config_path);
-  if (resume) config.resume = true;
-  const RunEnvironment env = run_environment_from_process();
-  const bool rank0 = env.rank == 0;
-  if (rank0) {
-    std::cout << "glossa-train " << config_path << " (rank " << env.rank << " of "
-              << env.world_size << ", " << env.launcher << ")\n"
-              << config.table() << std::flush;
-    print_memory_check(config, env.world_size);
+// Every check of the run before any compute (run_preflight.h). A failed check of a real run goes
+// to status.json too (`status` is null for a dry run, which writes nothing).
+RunPreflight check_run(const RunConfig& config, int world_size, bool rank0,
+                       StatusReporter* status) {
+  RunPreflight preflight;
+  try {
+    preflight = preflight_run(config, world_size);
+  } catch (const std::exception& e) {
+    if (status) status->fail(e.what());
+    throw;
   }
-  if (dry_run) return 0;
+  if (rank0)
+    std::cout << "checks passed: model " << preflight.model.vocab_size << " x "
+              << preflight.model.hidden_size << " embeddings (" << preflight.base_vocab
+              << " before the resize), " << config.schedule.stages.size() << " stages, "
+              << config.data.sources.size() << " training source(s), "
+              << preflight.heldout.size() << " held-out set(s), " << preflight.tasks.size()
+              << " benchmark(s)" << std::endl;
+  return preflight;
+}
 
-  if (rank0) std::filesystem::create_directories(config.run_dir);  // status.json lives there
+// The training itself, with the control channel (rank 0) and status.json.
+int train(const RunConfig& config, const RunEnvironment& env, RunPreflight preflight,
+          StatusReporter& status) {
+  const bool rank0 = env.rank == 0;
   JobControl job;
   g_job = &job;
-  StatusReporter status(config.run_dir, rank0);
   Trainer trainer(config, job, &status);
-  trainer.set_eval_hook(make_eval_hook(config, job));
+  trainer.set_eval_hook(make_eval_hook(config, job, std::move(preflight)));
   // Data parallel: every rank trains on its rows of each global batch; rank 0 writes metrics,
   // checkpoints and the export. Collectives time out after GLOSSA_DP_TIMEOUT_S (default 600).
   if (env.distributed()) {
@@ -107,6 +119,27 @@ int run_training(const std::string& config_path, bool resume, bool dry_run) {
     g_job = nullptr;
     throw;
   }
+}
+
+int run_training(const std::string& config_path, bool resume, bool dry_run) {
+  RunConfig config = RunConfig::load(config_path);
+  if (resume) config.resume = true;
+  const RunEnvironment env = run_environment_from_process();
+  const bool rank0 = env.rank == 0;
+  if (rank0) {
+    std::cout << "glossa-train " << config_path << " (rank " << env.rank << " of "
+              << env.world_size << ", " << env.launcher << ")\n"
+              << config.table() << std::flush;
+    print_memory_check(config, env.world_size);
+  }
+  if (dry_run) {
+    check_run(config, env.world_size, rank0, nullptr);
+    return 0;
+  }
+  if (rank0) std::filesystem::create_directories(config.run_dir);  // status.json lives there
+  StatusReporter status(config.run_dir, rank0);
+  RunPreflight preflight = check_run(config, env.world_size, rank0, &status);
+  return train(config, env, std::move(preflight), status);
 }
 
 int control(const std::string& run_dir, const std::string& command) {

@@ -136,7 +136,10 @@ void StatusReporter::on_event(const std::string& kind, const std::string& messag
   std::lock_guard lock(mutex_);
   // Stage and checkpoint events have their own stdout lines; the rest (warnings, export,
   // resume) go to stderr once.
-  if (!rank0_ || kind == "checkpoint" || kind == "stage_start" || kind == "stage_end") return;
+  // Errors are printed once, by whoever catches them (glossa-train's main).
+  if (!rank0_ || kind == "checkpoint" || kind == "stage_start" || kind == "stage_end" ||
+      kind == "error")
+    return;
   std::cerr << "glossa-train: " << kind << ": " << message << std::endl;
   if (kind == "warning") update({{"last_warning", message}}, true);
 }

@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "backend/train_control.h"
-#include "tokenizer/job_control.h"
-#include "training/trainer.h"
+#include "training/metrics/train_control.h"
+#include "base/job_control.h"
+#include "training/run/trainer.h"
 
 namespace glossa {
 

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <string>
 
-#include "tokenizer/corpus_reader.h"
-#include "tokenizer/error.h"
-#include "tokenizer/utf8.h"
+#include "tokenizer/corpus/corpus_reader.h"
+#include "base/error.h"
+#include "tokenizer/text/utf8.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "tokenizer/corpus_reader.h"
-#include "tokenizer/corpus_scanner.h"
-#include "tokenizer/error.h"
-#include "tokenizer/file_util.h"
+#include "tokenizer/corpus/corpus_reader.h"
+#include "tokenizer/corpus/corpus_scanner.h"
+#include "base/error.h"
+#include "base/file_util.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // Causal attention forward + backward on the CPU in float32: Glossa's kernel
-// (training/cpu_causal_attention.h) beside at::scaled_dot_product_attention with the keys and
+// (training/kernels/cpu_causal_attention.h) beside at::scaled_dot_product_attention with the keys and
 // values repeated for grouped-query attention, as the model calls them. Sets the head-size limit
 // kCpuAttentionMaxHeadDim (docs/benchmarks.md).
 //   glossa-bench-train-attention-cpu [--threads N] [--batch B] [--heads H] [--kv-heads KV]
@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer/error.h"
-#include "training/causal_attention_kernel.h"
-#include "training/cpu_causal_attention.h"
+#include "base/error.h"
+#include "training/kernels/causal_attention_kernel.h"
+#include "training/kernels/cpu_causal_attention.h"
 
 namespace {
 

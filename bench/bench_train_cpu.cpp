@@ -21,17 +21,17 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer/error.h"
-#include "training/cpu_memory.h"
-#include "training/freeze_plan.h"
-#include "training/hf_checkpoint.h"
-#include "training/llama_model.h"
-#include "training/masked_adamw.h"
-#include "training/param_groups.h"
-#include "training/stage_config.h"
-#include "training/step_optimizer.h"
-#include "training/train_metrics.h"
-#include "training/training_step.h"
+#include "base/error.h"
+#include "training/kernels/cpu_memory.h"
+#include "training/config/freeze_plan.h"
+#include "training/io/hf_checkpoint.h"
+#include "training/model/llama_model.h"
+#include "training/optim/masked_adamw.h"
+#include "training/config/param_groups.h"
+#include "training/config/stage_config.h"
+#include "training/optim/step_optimizer.h"
+#include "training/run/train_metrics.h"
+#include "training/run/training_step.h"
 
 namespace {
 

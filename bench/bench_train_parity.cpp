@@ -1,5 +1,5 @@
 // Logit parity of Glossa's LlamaForCausalLM with transformers' on any device and dtype, for the
-// GPU machine where no Qt Test runs (issue 8: "the same parity in bf16 on CUDA, record the
+// GPU machine where no Qt Test runs (docs/gpu-node.md: "the same parity in bf16 on CUDA, record the
 // tolerance you see"). For each tiny random variant (grouped-query untied, tied, linear rope
 // scaling) it saves the float32 weights as a Hugging Face folder, loads them back in `--dtype` on
 // `--device`, and writes the logits of fixed token ids; bench/train_parity.py then runs
@@ -13,9 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "tokenizer/error.h"
-#include "training/hf_checkpoint.h"
-#include "training/safetensors.h"
+#include "base/error.h"
+#include "training/io/hf_checkpoint.h"
+#include "training/io/safetensors.h"
 
 namespace {
 

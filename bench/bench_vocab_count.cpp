@@ -1,4 +1,4 @@
-// Times exact token counting (tokenizer/vocab_counter.h) on a text file, one document per line.
+// Times exact token counting (tokenizer/vocab/vocab_counter.h) on a text file, one document per line.
 //   glossa-bench-vocab-count MODEL TEXT [--threads 1,2] [--repeat 3] [--whole]
 //                            [--counts-out FILE]
 //   glossa-bench-vocab-count --extend BASE ADD OUT_DIR
@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer/corpus_reader.h"
-#include "tokenizer/error.h"
-#include "tokenizer/hf_tokenizer_files.h"
-#include "tokenizer/model_merge.h"
-#include "tokenizer/sp_processor.h"
-#include "tokenizer/vocab_counter.h"
+#include "tokenizer/corpus/corpus_reader.h"
+#include "base/error.h"
+#include "tokenizer/spm/hf_tokenizer_files.h"
+#include "tokenizer/spm/model_merge.h"
+#include "tokenizer/spm/sp_processor.h"
+#include "tokenizer/vocab/vocab_counter.h"
 
 namespace {
 

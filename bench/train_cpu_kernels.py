@@ -1,5 +1,5 @@
 """Per-kernel timings behind the CPU training step's choices (docs/benchmarks.md): the fused
-cross-entropy of training/cross_entropy.h vs F.cross_entropy, torch's fused AdamW kernel (what
+cross-entropy of training/run/cross_entropy.h vs F.cross_entropy, torch's fused AdamW kernel (what
 MaskedAdamW runs per slice) vs the term-by-term update, and float32 vs float64 gradient norms.
 Each is the same torch operations the engine calls, timed on the CPU, best of 3 rounds of 10.
   python bench/train_cpu_kernels.py [--threads 1]

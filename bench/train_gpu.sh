@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU training throughput and MFU of Glossa beside transformers + torch.optim.AdamW (the peer):
 # the TinyLlama-1.1B shape at sequence 2048 in bf16 on one CUDA device, same initial weights,
-# same batches, same optimizer settings, in the same run (issue 8's GPU benchmark):
+# same batches, same optimizer settings, in the same run (docs/gpu-node.md):
 #   bench/train_gpu.sh [WORK_DIR]
 # Environment: BUILD (default build: a build with glossa-bench-train-cpu against this machine's
 # LibTorch), PYTHON (default python3, with torch and transformers), SHAPE (tinyllama), DEVICE

@@ -1,7 +1,7 @@
 """Compares the logits glossa-bench-train-parity wrote with transformers' LlamaForCausalLM run
 from the same folders in the same dtype on the same device (and with a float32 CPU reference),
 and prints a Markdown table: per variant, the largest absolute difference Glossa - transformers,
-and both against float32, so the bf16 tolerance on CUDA can be recorded (issue 8).
+and both against float32, so the bf16 tolerance on CUDA can be recorded (docs/gpu-node.md).
   python bench/train_parity.py DIR --device cpu|cuda --dtype float32|bfloat16
 """
 import argparse, os

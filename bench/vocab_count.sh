@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Exact token counting (tokenizer/vocab_counter.h) next to the usual ways of encoding a corpus,
+# Exact token counting (tokenizer/vocab/vocab_counter.h) next to the usual ways of encoding a corpus,
 # all on the same text with the same extended tokenizer, and a check that every tool gives the
 # same count for every id.
 #   bench/vocab_count.sh [WORK_DIR]

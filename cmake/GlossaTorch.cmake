@@ -1,4 +1,4 @@
-# LibTorch for the training engine (architecture.md, Build): the LibTorch inside the pinned PyPI
+# LibTorch for the training engine (docs/architecture.md, "Build"): the LibTorch inside the pinned PyPI
 # torch wheel of the setup's virtual environment, found through its Python
 # (torch.utils.cmake_prefix_path); -DTorch_DIR=... takes any other LibTorch 2.x instead.
 if(NOT Torch_DIR)

@@ -15,7 +15,7 @@ python=${PYTHON:-python3}
 
 prepare() {
   # Header-only or tiny packages, unpacked (never installed) so they travel with the checkout.
-  local packages=(nlohmann-json3-dev libcli11-dev libsqlite3-dev libsqlite3-0)
+  local packages=(nlohmann-json3-dev libcli11-dev libsqlite3-dev libsqlite3-0 libssl-dev libssl3)
   rm -rf "$deps" && mkdir -p "$deps/debs" "$deps/root"
   (cd "$deps/debs" && apt-get download "${packages[@]}")
   for deb in "$deps"/debs/*.deb; do dpkg -x "$deb" "$deps/root"; done
@@ -28,7 +28,8 @@ build() {
   local lib=$deps/root/usr/lib/x86_64-linux-gnu
   cmake -S . -B "$build" -G Ninja -DGLOSSA_ENGINE_ONLY=ON -DGLOSSA_PYTHON="$python" \
     -DCMAKE_PREFIX_PATH="$deps/root/usr" -DSQLite3_INCLUDE_DIR="$deps/root/usr/include" \
-    -DSQLite3_LIBRARY="$lib/libsqlite3.so.0" -DCMAKE_BUILD_RPATH="$lib"
+    -DSQLite3_LIBRARY="$lib/libsqlite3.so.0" -DOPENSSL_ROOT_DIR="$deps/root/usr" \
+    -DOPENSSL_CRYPTO_LIBRARY="$lib/libcrypto.so.3" -DCMAKE_BUILD_RPATH="$lib"
   ninja -C "$build" glossa-train glossa-bench-train-cpu glossa-bench-train-attention-cpu \
     glossa-bench-train-parity
 }

@@ -19,7 +19,7 @@ debian_packages=(
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libgl-dev
   libqcustomplot-dev libqcustomplot2.1-qt6
   libsentencepiece-dev sentencepiece
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 libssl-dev
   libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libcli11-dev
   libzstd-dev zstd zlib1g-dev libicu-dev

@@ -19,9 +19,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "backend/train_control.h"
+#include "training/metrics/train_control.h"
 #include "support/test_support.h"
-#include "training/shard_fixture.h"
+#include "support/shard_fixture.h"
 
 using namespace glossa;
 using namespace std::chrono_literals;
@@ -284,7 +284,7 @@ class TestGlossaTrain : public QObject {
     QCOMPARE(usage.exitCode(), 2);
   }
 
-  // issue 8 §6 through the real executable: 2 Gloo processes (torchrun variables, a free port)
+  // Data parallel (docs/distributed.md) through the real executable: 2 Gloo processes (torchrun variables, a free port)
   // with micro-batch 2 end where 1 process with micro-batch 4 ends: with gradients all-reduced,
   // and with ZeRO-1 (+ activation checkpointing). The ZeRO-1 run's checkpoints hold the whole
   // optimizer state: 1 process resumes one of them mid-stage and still ends in the same place.

@@ -52,7 +52,9 @@ class TestModelGenerate : public QObject {
     const QList<QByteArray> ids = r.out.trimmed().split(' ');
     QCOMPARE(ids.size(), 31);  // BOS + 30
     QCOMPARE(ids.mid(0, 6), (QList<QByteArray>{"1", "403", "407", "261", "378", "432"}));
-    QVERIFY2(r.err.contains("[generate]"), r.err.constData());  // effective config on stderr
+    // The effective configuration on stderr.
+    QVERIFY2(r.err.contains("[model generate]") && r.err.contains("max_new_tokens 30, greedy"),
+             r.err.constData());
   }
 
   void promptIsEncodedAndJsonHoldsTextAndIds() {

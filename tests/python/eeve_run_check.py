@@ -1,4 +1,4 @@
-"""Independent checks of an EEVE run glossa-train made (tests/backend/test_eeve_end_to_end.cpp).
+"""Independent checks of an EEVE run glossa-train made (tests/docs/test_walkthrough.cpp).
 
   python eeve_run_check.py RUN_DIR BASE_DIR BASE_VOCAB SCHEDULE_JSON STEPS_PER_STAGE
 

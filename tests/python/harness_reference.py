@@ -1,7 +1,7 @@
 """Independent reference for Glossa's benchmark requests and scores (test_benchmark_requests,
 test_request_file, test_mc_metrics). Re-implements, in plain Python, what EleutherAI's
 lm-evaluation-harness (0.4.13) does for the KoBEST, xnli_de and paws_de tasks, from the
-definitions in shared/reference/benchmarks.md, without reading Glossa's task JSON files:
+definitions in docs/benchmarks-tasks.md, without reading Glossa's task JSON files:
 the Hugging Face loaders' row handling, the task templates, HFLM._encode_pair and
 HFLM.loglikelihood's empty-context case, tokenised with the Python sentencepiece package.
 

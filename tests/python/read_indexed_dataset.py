@@ -1,10 +1,10 @@
 """Independent reader of a Megatron-LM indexed dataset (PREFIX.bin + PREFIX.idx), written from
-shared/reference/formats.md ("Token shards") with numpy, for test_indexed_dataset and
+docs/shards.md with numpy, for test_indexed_dataset and
 test_shard_packer.
 
   read_indexed_dataset.py PREFIX [--documents]
 
-Layout (formats.md): .idx = 9-byte magic b"MMIDIDX\\x00\\x00"; uint64 version (1); uint8 dtype
+Layout (docs/shards.md): .idx = 9-byte magic b"MMIDIDX\\x00\\x00"; uint64 version (1); uint8 dtype
 code (1 uint8, 2 int8, 3 int16, 4 int32, 5 int64, 8 uint16); uint64 N; uint64 D; int32 sizes[N];
 int64 pointers[N] (byte offsets into .bin); int64 document_index[D] (ends with N). .bin = the ids
 of all sequences back to back, little endian.

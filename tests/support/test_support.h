@@ -7,7 +7,7 @@
 #include <QStringList>
 #include <QtTest>
 
-#include "tokenizer/error.h"
+#include "base/error.h"
 
 namespace glossa::test {
 

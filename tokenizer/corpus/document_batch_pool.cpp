@@ -1,0 +1,191 @@
+#include "tokenizer/corpus/document_batch_pool.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "base/error.h"
+
+namespace glossa {
+
+DocumentBatchPool::DocumentBatchPool(DocumentSource& source, BatchPoolOptions options,
+                                     const JobControl& job)
+    : source_(source), options_(std::move(options)), job_(job) {
+  workers_ = options_.workers > 0 ? size_t(options_.workers)
+                                  : std::max<size_t>(1, std::thread::hardware_concurrency());
+}
+
+bool DocumentBatchPool::read_batch(DocumentBatch* batch) {
+  batch->number = batches_;
+  batch->documents.clear();
+  batch->bytes = 0;
+  batch->output.reset();
+  Document doc;
+  while (batch->bytes < options_.batch_bytes &&
+         batch->documents.size() < options_.batch_documents && source_.next(&doc)) {
+    batch->bytes += doc.text.size();
+    batch->documents.push_back(std::move(doc));
+    doc = Document();
+  }
+  if (batch->documents.empty()) return false;
+  ++batches_;
+  documents_ += batch->documents.size();
+  bytes_ += batch->bytes;
+  return true;
+}
+
+void DocumentBatchPool::report() const {
+  JobProgress p;
+  p.fraction = source_.progress();
+  p.message = options_.verb + " " + std::to_string(documents_) + " documents, " +
+              std::to_string(bytes_ >> 20) + " MiB of text";
+  p.done = documents_;
+  p.unit = "documents";
+  job_.report(std::move(p));
+}
+
+void DocumentBatchPool::run(const Work& work, const Consume& consume) {
+  if (workers_ == 1) {
+    run_inline(work, consume);
+  } else {
+    run_threads(work, consume);
+  }
+  job_.check_cancelled();
+}
+
+void DocumentBatchPool::run_inline(const Work& work, const Consume& consume) {
+  DocumentBatch batch;
+  while (read_batch(&batch)) {
+    job_.check_cancelled();
+    work(0, batch);
+    if (consume) consume(batch);
+    report();
+  }
+}
+
+namespace {
+
+// What the reader, the workers and the consumer share.
+struct Exchange {
+  std::mutex mutex;
+  std::condition_variable changed;  // any of the fields below changed
+  std::deque<DocumentBatch> todo;   // read, not yet taken by a worker
+  std::map<uint64_t, DocumentBatch> done;  // processed, waiting for the consumer (by number)
+  size_t in_flight = 0;            // read and not yet consumed
+  uint64_t read = 0;               // batches read
+  bool reading_done = false, stop = false;
+  std::exception_ptr error;
+
+  void fail(std::exception_ptr e) {
+    std::lock_guard lock(mutex);
+    if (!error) error = e;
+    stop = true;
+    changed.notify_all();
+  }
+};
+
+}  // namespace
+
+void DocumentBatchPool::run_threads(const Work& work, const Consume& consume) {
+  Exchange x;
+  const size_t max_in_flight = workers_ * options_.in_flight_per_worker + 1;
+  std::thread reader([&] {
+    try {
+      for (;;) {
+        DocumentBatch batch;
+        const bool more = !job_.cancelled() && read_batch(&batch);
+        std::unique_lock lock(x.mutex);
+        if (!more) break;
+        x.changed.wait(lock, [&] { return x.stop || x.in_flight < max_in_flight; });
+        if (x.stop) return;
+        x.todo.push_back(std::move(batch));
+        ++x.in_flight;
+        ++x.read;
+        x.changed.notify_all();
+        lock.unlock();
+        report();
+      }
+      std::lock_guard lock(x.mutex);
+      x.reading_done = true;
+      x.changed.notify_all();
+    } catch (...) {
+      x.fail(std::current_exception());
+    }
+  });
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers_; ++w)
+    pool.emplace_back([&, w] {
+      try {
+        for (;;) {
+          DocumentBatch batch;
+          {
+            std::unique_lock lock(x.mutex);
+            x.changed.wait(lock, [&] { return x.stop || !x.todo.empty() || x.reading_done; });
+            if (x.stop || x.todo.empty()) return;
+            batch = std::move(x.todo.front());
+            x.todo.pop_front();
+          }
+          if (job_.cancelled()) throw CancelledError();
+          work(w, batch);
+          std::lock_guard lock(x.mutex);
+          if (consume) {
+            x.done.emplace(batch.number, std::move(batch));
+          } else {
+            --x.in_flight;
+          }
+          x.changed.notify_all();
+        }
+      } catch (...) {
+        x.fail(std::current_exception());
+      }
+    });
+  // The calling thread: consumes in read order, or just waits for the end.
+  try {
+    for (uint64_t next = 0;;) {
+      std::unique_lock lock(x.mutex);
+      x.changed.wait(lock, [&] {
+        return x.stop || x.done.count(next) ||
+               (x.reading_done && x.todo.empty() && (consume ? next == x.read : x.in_flight == 0));
+      });
+      if (x.stop) break;
+      const auto it = x.done.find(next);
+      if (it == x.done.end()) break;  // everything read was consumed
+      DocumentBatch batch = std::move(it->second);
+      x.done.erase(it);
+      lock.unlock();
+      consume(batch);
+      lock.lock();
+      --x.in_flight;
+      ++next;
+      x.changed.notify_all();
+    }
+  } catch (...) {
+    x.fail(std::current_exception());
+  }
+  {
+    std::lock_guard lock(x.mutex);
+    x.stop = true;  // releases a reader waiting for room and idle workers
+    x.changed.notify_all();
+  }
+  reader.join();
+  for (auto& t : pool) t.join();
+  if (x.error) std::rethrow_exception(x.error);
+}
+
+bool LimitedSource::next(Document* doc) {
+  if (limit_ > 0 && read_ >= limit_) return false;
+  if (!inner_.next(doc)) return false;
+  ++read_;
+  return true;
+}
+
+double LimitedSource::progress() const {
+  if (limit_ == 0) return inner_.progress();
+  return std::max(inner_.progress(), double(read_) / double(limit_));
+}
+
+}  // namespace glossa
