@@ -1,6 +1,8 @@
 #include "base/file_util.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -17,10 +19,24 @@ constexpr size_t kFingerprintWindow = 1 << 20;  // bytes hashed at each end of t
 }  // namespace
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open for reading: " + errno_text());
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail(path, "read error: " + errno_text());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "cannot open for reading: " + errno_text());
+  struct stat st {};
+  std::string bytes;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) bytes.reserve(size_t(st.st_size));
+  char block[1 << 16];
+  for (;;) {  // to the end, whatever fstat said (a pipe, a file still growing)
+    const ssize_t n = ::read(fd, block, sizeof block);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = errno_text();
+      ::close(fd);
+      fail(path, "read error: " + why);
+    }
+    if (n == 0) break;
+    bytes.append(block, size_t(n));
+  }
+  ::close(fd);
   return bytes;
 }
 

@@ -100,9 +100,9 @@ int run_command(const Command& c) {
       c.job ? c.flags->options() : glossa::read_json_file(c.run_options);
   const glossa::JobControl control = glossa::cli::make_cli_job(label_of(job.name), c.quiet);
   const nlohmann::json result = glossa::jobs::run_job(job, options, control);
-  glossa::cli::print_result(c.json, result,
-                            glossa::cli::describe_result(job.name, result, options,
-                                                         c.presentation));
+  const std::string human =
+      c.json ? "" : glossa::cli::describe_result(job.name, result, options, c.presentation);
+  glossa::cli::print_result(c.json, result, human);
   return 0;
 }
 

@@ -114,6 +114,9 @@ namespace {
 nlohmann::json normalize(const OptionSchema& schema, const nlohmann::json& options,
                          const std::string& where, const std::string& doc) {
   StrictJson reader(options, where, doc);
+  // Unknown keys first: a misspelt key is the likely reason a required one seems missing.
+  for (const OptionSpec& spec : schema) reader.raw(spec.key.c_str());
+  reader.finish();
   nlohmann::json out = nlohmann::json::object();
   for (const OptionSpec& spec : schema) {
     const nlohmann::json* given = reader.raw(spec.key.c_str());
@@ -127,7 +130,6 @@ nlohmann::json normalize(const OptionSchema& schema, const nlohmann::json& optio
     check_paths(spec, reader, value);
     out[spec.key] = std::move(value);
   }
-  reader.finish();
   const auto given = [&](const std::string& key) {  // a flag set to false is not given
     return options.contains(key) && options.at(key) != nlohmann::json(false);
   };

@@ -21,17 +21,20 @@ DocumentBatchPool::DocumentBatchPool(DocumentSource& source, BatchPoolOptions op
 
 bool DocumentBatchPool::read_batch(DocumentBatch* batch) {
   batch->number = batches_;
-  batch->documents.clear();
   batch->bytes = 0;
   batch->output.reset();
-  Document doc;
-  while (batch->bytes < options_.batch_bytes &&
-         batch->documents.size() < options_.batch_documents && source_.next(&doc)) {
+  // Documents are read into the batch's own slots: a recycled batch keeps its strings' memory,
+  // so reading allocates (almost) nothing.
+  size_t n = 0;
+  while (batch->bytes < options_.batch_bytes && n < options_.batch_documents) {
+    if (n == batch->documents.size()) batch->documents.emplace_back();
+    Document& doc = batch->documents[n];
+    if (!source_.next(&doc)) break;
     batch->bytes += doc.text.size();
-    batch->documents.push_back(std::move(doc));
-    doc = Document();
+    ++n;
   }
-  if (batch->documents.empty()) return false;
+  batch->documents.resize(n);
+  if (n == 0) return false;
   ++batches_;
   documents_ += batch->documents.size();
   bytes_ += batch->bytes;
@@ -75,6 +78,7 @@ struct Exchange {
   std::condition_variable changed;  // any of the fields below changed
   std::deque<DocumentBatch> todo;   // read, not yet taken by a worker
   std::map<uint64_t, DocumentBatch> done;  // processed, waiting for the consumer (by number)
+  std::vector<DocumentBatch> spare;         // finished batches, reused by the reader
   size_t in_flight = 0;            // read and not yet consumed
   uint64_t read = 0;               // batches read
   bool reading_done = false, stop = false;
@@ -97,6 +101,13 @@ void DocumentBatchPool::run_threads(const Work& work, const Consume& consume) {
     try {
       for (;;) {
         DocumentBatch batch;
+        {
+          std::lock_guard lock(x.mutex);
+          if (!x.spare.empty()) {
+            batch = std::move(x.spare.back());
+            x.spare.pop_back();
+          }
+        }
         const bool more = !job_.cancelled() && read_batch(&batch);
         std::unique_lock lock(x.mutex);
         if (!more) break;
@@ -136,6 +147,7 @@ void DocumentBatchPool::run_threads(const Work& work, const Consume& consume) {
             x.done.emplace(batch.number, std::move(batch));
           } else {
             --x.in_flight;
+            x.spare.push_back(std::move(batch));
           }
           x.changed.notify_all();
         }
@@ -160,6 +172,7 @@ void DocumentBatchPool::run_threads(const Work& work, const Consume& consume) {
       consume(batch);
       lock.lock();
       --x.in_flight;
+      x.spare.push_back(std::move(batch));
       ++next;
       x.changed.notify_all();
     }

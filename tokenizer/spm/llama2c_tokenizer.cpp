@@ -154,9 +154,12 @@ SpModel load_llama2c_tokenizer(const std::string& path) {
   return llama2c_vocab_to_sp_model(read_llama2c_vocab(path), path);
 }
 
+bool is_llama2c_tokenizer_path(const std::string& path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".bin") == 0;
+}
+
 SpModel load_sp_or_llama2c_tokenizer(const std::string& path) {
-  const bool bin = path.size() >= 4 && path.compare(path.size() - 4, 4, ".bin") == 0;
-  return bin ? load_llama2c_tokenizer(path) : SpModel::load(path);
+  return is_llama2c_tokenizer_path(path) ? load_llama2c_tokenizer(path) : SpModel::load(path);
 }
 
 }  // namespace glossa

@@ -34,6 +34,9 @@ SpModel llama2c_vocab_to_sp_model(const Llama2cVocab& vocab, const std::string& 
 // read_llama2c_vocab + llama2c_vocab_to_sp_model.
 SpModel load_llama2c_tokenizer(const std::string& path);
 
+// True for a name ending in ".bin": a llama2.c tokenizer (anything else is a SentencePiece .model).
+bool is_llama2c_tokenizer_path(const std::string& path);
+
 // A tokenizer path as SpModel: a name ending in ".bin" is a llama2.c tokenizer, anything else a
 // SentencePiece .model.
 SpModel load_sp_or_llama2c_tokenizer(const std::string& path);

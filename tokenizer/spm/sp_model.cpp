@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <unordered_map>
 
 #include "tokenizer/spm/protobuf_wire.h"
@@ -31,8 +32,22 @@ struct SpModel::Proto {
   bool has_normalizer_spec = false;
 };
 
+// piece -> id, built on the first lookup: loading a model to encode with it never needs it.
 struct SpModel::Index {
+  std::mutex mutex;  // lookups may come from several threads sharing one model
+  bool built = false;
   std::unordered_map<std::string, int> id_of;
+
+  const std::unordered_map<std::string, int>& map(const std::vector<Piece>& pieces) {
+    std::lock_guard lock(mutex);
+    if (!built) {
+      id_of.clear();
+      id_of.reserve(pieces.size() * 2);
+      for (size_t i = 0; i < pieces.size(); ++i) id_of.emplace(pieces[i].piece, int(i));
+      built = true;
+    }
+    return id_of;
+  }
 };
 
 const char* piece_type_name(PieceType type) {
@@ -61,7 +76,7 @@ SpModel::SpModel() : proto_(std::make_unique<Proto>()), index_(std::make_unique<
 SpModel::SpModel(const SpModel& other)
     : proto_(std::make_unique<Proto>(*other.proto_)),
       pieces_(other.pieces_),
-      index_(std::make_unique<Index>(*other.index_)) {}
+      index_(std::make_unique<Index>()) {}
 SpModel& SpModel::operator=(const SpModel& other) {
   if (this != &other) *this = SpModel(other);
   return *this;
@@ -106,7 +121,8 @@ std::string encode_piece(const Piece& p) {
 
 }  // namespace
 
-SpModel SpModel::parse(std::string_view bytes, const std::string& origin) {
+SpModel SpModel::parse(std::string_view bytes, const std::string& origin,
+                       sentencepiece::SentencePieceProcessor* loaded) {
   const std::string hint =
       " (expected a SentencePiece .model file; is it truncated, or a different format such as "
       "tokenizer.json?)";
@@ -143,7 +159,8 @@ SpModel SpModel::parse(std::string_view bytes, const std::string& origin) {
     fail(origin, "model lacks its trainer or normalizer spec after " +
                      std::to_string(model.pieces_.size()) + " pieces" + hint);
   }
-  sentencepiece::SentencePieceProcessor processor;
+  sentencepiece::SentencePieceProcessor local;
+  sentencepiece::SentencePieceProcessor& processor = loaded ? *loaded : local;
   const auto status = processor.LoadFromSerializedProto(bytes);
   if (!status.ok()) fail(origin, "SentencePiece refuses to load the model: " + status.ToString());
   model.rebuild_index();
@@ -178,8 +195,9 @@ const Piece& SpModel::piece(int id) const {
 }
 
 std::optional<int> SpModel::id_of(std::string_view piece) const {
-  const auto it = index_->id_of.find(std::string(piece));
-  if (it == index_->id_of.end()) return std::nullopt;
+  const auto& id_of = index_->map(pieces_);
+  const auto it = id_of.find(std::string(piece));
+  if (it == id_of.end()) return std::nullopt;
   return it->second;
 }
 
@@ -188,7 +206,7 @@ int SpModel::append(const Piece& piece) {
   if (contains(piece.piece)) fail("SpModel::append", "piece '" + piece.piece + "' already exists");
   pieces_.push_back(piece);
   const int id = size() - 1;
-  index_->id_of.emplace(piece.piece, id);
+  index_->id_of.emplace(piece.piece, id);  // contains() above built the index
   return id;
 }
 
@@ -200,9 +218,8 @@ void SpModel::truncate(int new_size) {
 }
 
 void SpModel::rebuild_index() {
-  index_->id_of.clear();
-  index_->id_of.reserve(pieces_.size() * 2);
-  for (int i = 0; i < size(); ++i) index_->id_of.emplace(pieces_[i].piece, i);
+  std::lock_guard lock(index_->mutex);
+  index_->built = false;  // rebuilt on the next lookup
 }
 
 SpSettings SpModel::settings() const {

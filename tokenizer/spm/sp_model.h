@@ -9,6 +9,10 @@
 #include <string_view>
 #include <vector>
 
+namespace sentencepiece {
+class SentencePieceProcessor;
+}  // namespace sentencepiece
+
 namespace glossa {
 
 // ModelProto.SentencePiece.Type (docs/tokenizer-files.md).
@@ -61,8 +65,11 @@ class SpModel {
   // Reads and validates a .model file. Throws Error naming the file when it is missing, empty,
   // truncated or not a SentencePiece model, or when SentencePiece itself refuses to load it.
   static SpModel load(const std::string& path);
-  // Same for bytes already in memory; `origin` names them in error messages.
-  static SpModel parse(std::string_view bytes, const std::string& origin);
+  // Same for bytes already in memory; `origin` names them in error messages. `loaded` (optional)
+  // receives the SentencePiece processor the validation loaded, so a caller that encodes does not
+  // parse the model a second time.
+  static SpModel parse(std::string_view bytes, const std::string& origin,
+                       sentencepiece::SentencePieceProcessor* loaded = nullptr);
 
   // Serialized ModelProto bytes (what SentencePiece loads).
   std::string serialize() const;

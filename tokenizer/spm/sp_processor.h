@@ -18,8 +18,7 @@ class SpProcessor {
   // Loads and validates a .model file (see SpModel::load for the errors).
   static std::shared_ptr<const SpProcessor> load(const std::string& path);
   // Builds an encoder for a model held in memory (e.g. a merged model being curated).
-  static std::shared_ptr<const SpProcessor> from_model(const SpModel& model,
-                                                       const std::string& origin);
+  static std::shared_ptr<const SpProcessor> from_model(SpModel model, const std::string& origin);
 
   // Token ids of `text` exactly as SentencePiece encodes it (no BOS/EOS added).
   void encode(std::string_view text, std::vector<int>* ids) const;

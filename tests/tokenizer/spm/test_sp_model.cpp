@@ -4,7 +4,6 @@
 #include "support/test_support.h"
 #include "base/error.h"
 #include "base/file_util.h"
-#include "base/sha256.h"
 #include "tokenizer/spm/sp_model.h"
 #include "tokenizer/spm/sp_processor.h"
 
@@ -14,16 +13,6 @@ using glossa::SpModel;
 class TestSpModel : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void sha256MatchesKnownVectors() {
-    QCOMPARE(QString::fromStdString(glossa::Sha256::hex("")),
-             QStringLiteral("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
-    QCOMPARE(QString::fromStdString(glossa::Sha256::hex("abc")),
-             QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
-    const std::string million(1000000, 'a');
-    QCOMPARE(QString::fromStdString(glossa::Sha256::hex(million)),
-             QStringLiteral("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
-  }
-
   void readsLlama2Pieces() {
     GLOSSA_REQUIRE_SHARED(path, "tokenizers/llama2/tokenizer.model");
     const SpModel model = SpModel::load(path.toStdString());

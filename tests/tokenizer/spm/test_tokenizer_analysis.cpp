@@ -190,6 +190,17 @@ class TestTokenizerAnalysis : public QObject {
         glossa::analyze_tokenizers({SpProcessor::load(llama.toStdString())}, source, {}, job));
   }
 
+  void columnsAreLabelledWithTheShortestDistinctPathEnds() {
+    using V = std::vector<std::string>;
+    QCOMPARE(glossa::short_distinct_names({"/a/b/llama2/tokenizer.model", "/a/b/ko/tokenizer.model"}),
+             (V{"llama2/tokenizer.model", "ko/tokenizer.model"}));
+    QCOMPARE(glossa::short_distinct_names({"/x/base.model", "/y/ko.model"}),
+             (V{"base.model", "ko.model"}));
+    QCOMPARE(glossa::short_distinct_names({"/r/a/t.model", "/s/a/t.model", "/s/b/t.model"}),
+             (V{"r/a/t.model", "s/a/t.model", "t.model"}));
+    QCOMPARE(glossa::short_distinct_names({"m.model"}), (V{"m.model"}));
+  }
+
   void noTokenizerIsAnError() {
     VectorSource source({"x"});
     QVERIFY_THROWS_EXCEPTION(glossa::Error, glossa::analyze_tokenizers({}, source, {}, {}));

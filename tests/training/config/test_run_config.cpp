@@ -2,9 +2,11 @@
 // RunConfig (RUN.json): the documented example parses, strict errors name the key, values that
 // cannot work are refused before anything is loaded.
 #include <QFile>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include "base/error.h"
+#include "base/file_util.h"
 #include "training/config/run_config.h"
 
 using glossa::RunConfig;
@@ -133,6 +135,71 @@ class TestRunConfig : public QObject {
     QCOMPARE(c.schedule_path, j["schedule"].get<std::string>());
     j["schedule"] = "no/such/preset.json";
     expect_error(j, "no/such/preset.json");
+  }
+
+  void relativePathsResolveAgainstTheFilesFolder() {
+    QTemporaryDir dir;
+    json j = minimal();
+    j["tokenizer"] = {{"path", "tok"}};
+    j["new_token_map"] = "tok/new_token_map.jsonl";
+    j["heldout"] = {{{"name", "h"}, {"prefix", "shards/h"}}};
+    j["benchmarks"] = {"bench/b.jsonl", "/abs/b.jsonl"};
+    const std::string path = dir.filePath("RUN.json").toStdString();
+    glossa::write_file_atomically(path, j.dump());
+    const RunConfig c = RunConfig::load(path);
+    const std::string base = dir.path().toStdString() + "/";
+    QCOMPARE(c.run_dir, base + "r");
+    QCOMPARE(c.model.path, base + "m");
+    QCOMPARE(c.tokenizer_path, base + "tok");
+    QCOMPARE(c.new_token_map, base + "tok/new_token_map.jsonl");
+    QCOMPARE(c.data.sources[0].prefix, base + "shards/a");
+    QCOMPARE(c.data.sources[0].name, std::string("a"));
+    QCOMPARE(c.heldout[0].prefix, base + "shards/h");
+    QCOMPARE(c.benchmarks[0], base + "bench/b.jsonl");
+    QCOMPARE(c.benchmarks[1], std::string("/abs/b.jsonl"));  // absolute stays
+    // From JSON alone (no file): relative to the current folder, unchanged.
+    QCOMPARE(RunConfig::from_json(j).run_dir, std::string("r"));
+  }
+
+  void aPresetCanBeNamedAndShrunkInThreeLines() {
+    json j = minimal();
+    j["schedule"] = {{"preset", "eeve"},
+                     {"all_stages", {{"budget_steps", 6}, {"seq_len", 256}}},
+                     {"stages", {{"3", {{"peak_lr", 1e-3}}}}}};
+    const RunConfig c = RunConfig::from_json(j);
+    QCOMPARE(c.schedule.name, std::string("eeve"));
+    QCOMPARE(c.schedule.stages.size(), size_t(7));
+    for (const auto& s : c.schedule.stages) {
+      QCOMPARE(s.budget_steps, int64_t(6));
+      QCOMPARE(s.seq_len, int64_t(256));
+    }
+    QCOMPARE(c.schedule.stages[2].peak_lr, 1e-3);
+    QCOMPARE(c.schedule.stages[3].peak_lr, 4e-5);  // the preset's value elsewhere
+    QCOMPARE(c.schedule_path, std::string("built-in preset eeve"));
+    j["schedule"] = "eeve";  // a name alone
+    QCOMPARE(RunConfig::from_json(j).schedule.stages.size(), size_t(7));
+  }
+
+  void presetOverridesAreCheckedLikeStages() {
+    json j = minimal();
+    j["schedule"] = {{"preset", "eeve"}, {"all_stages", {{"budget_step", 6}}}};
+    expect_error(j, "budget_step");
+    j["schedule"] = {{"preset", "eeve"}, {"all_stages", {{"seq_len", 6.5}}}};
+    expect_error(j, "seq_len");
+    j["schedule"] = {{"preset", "eeve"}, {"stages", {{"9", {{"peak_lr", 1e-3}}}}}};
+    expect_error(j, "stage '9'");
+    j["schedule"] = {{"preset", "no_such_preset"}};
+    expect_error(j, "eeve");  // the error lists the built-in presets
+    j["schedule"] = {{"preset", "eeve"}, {"budget", 3}};
+    expect_error(j, "'budget'");
+  }
+
+  void budgetTokensReplacesThePresetsSteps() {
+    json j = minimal();
+    j["schedule"] = {{"preset", "eeve"}, {"all_stages", {{"budget_tokens", 4096}}}};
+    const RunConfig c = RunConfig::from_json(j);
+    QCOMPARE(c.schedule.stages[0].budget_steps, int64_t(0));
+    QCOMPARE(c.schedule.stages[0].budget_tokens, int64_t(4096));
   }
 };
 

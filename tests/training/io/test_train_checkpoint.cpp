@@ -162,6 +162,12 @@ class TestTrainCheckpoint : public QObject {
           QString(e.what()).contains("ck/state.json") && QString(e.what()).contains("global_step"),
           e.what());
     }
+    j = sample(2).state.to_json();
+    j["global_stepp"] = 3;  // misspelt
+    QVERIFY_THROWS_EXCEPTION(Error, TrainState::from_json(j, "x"));
+    j = sample(2).state.to_json();
+    j["global_step"] = 2.5;  // not an integer
+    QVERIFY_THROWS_EXCEPTION(Error, TrainState::from_json(j, "x"));
   }
 };
 

@@ -12,6 +12,7 @@
 #include "support/test_support.h"
 #include "base/error.h"
 #include "training/io/hf_checkpoint.h"
+#include "training/config/param_groups.h"
 #include "training/model/llama_model.h"
 #include "training/io/safetensors.h"
 
@@ -149,8 +150,13 @@ class TestLlamaModel : public QObject {
     for (size_t i = 0; i < layer.size(); ++i) QCOMPARE(names[1 + layer.size() + i], l + layer[i]);
     QCOMPARE(names[names.size() - 2], std::string("model.norm.weight"));
     QCOMPARE(names.back(), std::string("lm_head.weight"));
+    // The torch-free list the run's checks use (param_groups.h) is the model's own.
+    QCOMPARE(glossa::llama_parameter_names(untied->config()), names);
 
     LlamaForCausalLM tied(small_config(true, false));
+    std::vector<std::string> tied_names;
+    for (const auto& p : tied->named_parameters()) tied_names.push_back(p.key());
+    QCOMPARE(glossa::llama_parameter_names(tied->config()), tied_names);
     for (const auto& p : tied->named_parameters()) QVERIFY(p.key() != "lm_head.weight");
     QVERIFY(tied->output_embedding().is_same(tied->input_embedding()));
     QVERIFY(!untied->output_embedding().is_same(untied->input_embedding()));
