@@ -131,6 +131,21 @@ Batch to_batch(const torch::Tensor& window) {
   return b;
 }
 
+// The trainer's own step (training_step.h) for every parameter: fused cross-entropy, masked
+// AdamW, clipping.
+std::unique_ptr<StepOptimizer> full_step_optimizer(const NamedParams& params,
+                                                   const ModelConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : params) names.push_back(name);
+  StageConfig stage;
+  stage.name = "bench";
+  stage.trainable = {"all"};
+  const ParamGroups groups = ParamGroups::build(names, config.vocab_size, config.vocab_size);
+  const FreezePlan plan = build_freeze_plan(stage, groups);
+  apply_requires_grad(params, plan);
+  return make_step_optimizer(params, plan, AdamWSettings::from_stage(stage));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -149,17 +164,7 @@ int main(int argc, char** argv) try {
   const torch::Tensor batches = make_batches(o, config.vocab_size);
 
   const NamedParams params = named(model);
-  std::vector<std::string> names;
-  for (const auto& [name, tensor] : params) names.push_back(name);
-  StageConfig stage;
-  stage.name = "bench";
-  stage.trainable = {"all"};
-  const ParamGroups groups = ParamGroups::build(names, config.vocab_size, config.vocab_size);
-  const FreezePlan plan = build_freeze_plan(stage, groups);
-  apply_requires_grad(params, plan);
-  // The trainer's own step (training_step.h): fused cross-entropy, masked AdamW, clipping.
-  const std::unique_ptr<StepOptimizer> optimizer =
-      make_step_optimizer(params, plan, AdamWSettings::from_stage(stage));
+  const std::unique_ptr<StepOptimizer> optimizer = full_step_optimizer(params, config);
   StepOptions options;
   options.lr = o.lr;
   options.clip_grad_norm = 1.0;

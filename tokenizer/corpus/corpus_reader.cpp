@@ -43,6 +43,8 @@ struct CorpusReader::Impl {
                       size_t base, uint64_t line, uint64_t offset);
   void skip(uint64_t line, uint64_t offset, std::string why);
 
+  // The next physical line that fits in record_limit; longer ones are skipped and reported.
+  bool next_record_line(LineSegment* ln, const char* what);
   bool read_row();
   bool continue_row(std::string_view first);
   void read_header();
@@ -202,17 +204,21 @@ bool CorpusReader::Impl::next_text(Document* doc) {
   }
 }
 
+bool CorpusReader::Impl::next_record_line(LineSegment* ln, const char* what) {
+  for (;;) {
+    bool too_long = false;
+    if (!lines.next_line(ln, record_limit, &too_long)) return false;
+    if (!too_long) return true;
+    skip(ln->line, ln->offset,
+         std::string(what) + " longer than " + std::to_string(record_limit) +
+             " bytes (2 x max_document_bytes); raise max_document_bytes");
+  }
+}
+
 bool CorpusReader::Impl::next_jsonl(Document* doc) {
   for (;;) {
     LineSegment ln;
-    bool too_long = false;
-    if (!lines.next_line(&ln, record_limit, &too_long)) return false;
-    if (too_long) {
-      skip(ln.line, ln.offset,
-           "line longer than " + std::to_string(record_limit) +
-               " bytes (2 x max_document_bytes); raise max_document_bytes");
-      continue;
-    }
+    if (!next_record_line(&ln, "line")) return false;
     if (is_blank(ln.text)) continue;  // empty lines: silently
     const std::string_view text = checked(ln);
     if (scan_json_string_field(text, options.field, &doc->text)) {  // the fast, common case
@@ -279,14 +285,7 @@ bool CorpusReader::Impl::next_csv(Document* doc) {
 bool CorpusReader::Impl::read_row() {
   for (;;) {
     LineSegment ln;
-    bool too_long = false;
-    if (!lines.next_line(&ln, record_limit, &too_long)) return false;
-    if (too_long) {
-      skip(ln.line, ln.offset,
-           "row longer than " + std::to_string(record_limit) +
-               " bytes (2 x max_document_bytes); raise max_document_bytes");
-      continue;
-    }
+    if (!next_record_line(&ln, "row")) return false;
     if (ln.text.empty()) continue;  // empty lines: silently
     row_line = ln.line;
     row_offset = ln.offset;

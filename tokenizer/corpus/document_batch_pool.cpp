@@ -70,16 +70,15 @@ void DocumentBatchPool::run_inline(const Work& work, const Consume& consume) {
   }
 }
 
-namespace {
-
 // What the reader, the workers and the consumer share.
-struct Exchange {
+struct DocumentBatchPool::Exchange {
   std::mutex mutex;
   std::condition_variable changed;  // any of the fields below changed
   std::deque<DocumentBatch> todo;   // read, not yet taken by a worker
   std::map<uint64_t, DocumentBatch> done;  // processed, waiting for the consumer (by number)
   std::vector<DocumentBatch> spare;         // finished batches, reused by the reader
   size_t in_flight = 0;            // read and not yet consumed
+  size_t max_in_flight = 1;
   uint64_t read = 0;               // batches read
   bool reading_done = false, stop = false;
   std::exception_ptr error;
@@ -92,93 +91,94 @@ struct Exchange {
   }
 };
 
-}  // namespace
+void DocumentBatchPool::reader_loop(Exchange& x) {
+  for (;;) {
+    DocumentBatch batch;
+    {
+      std::lock_guard lock(x.mutex);
+      if (!x.spare.empty()) {
+        batch = std::move(x.spare.back());
+        x.spare.pop_back();
+      }
+    }
+    const bool more = !job_.cancelled() && read_batch(&batch);
+    std::unique_lock lock(x.mutex);
+    if (!more) break;
+    x.changed.wait(lock, [&] { return x.stop || x.in_flight < x.max_in_flight; });
+    if (x.stop) return;
+    x.todo.push_back(std::move(batch));
+    ++x.in_flight;
+    ++x.read;
+    x.changed.notify_all();
+    lock.unlock();
+    report();
+  }
+  std::lock_guard lock(x.mutex);
+  x.reading_done = true;
+  x.changed.notify_all();
+}
+
+void DocumentBatchPool::worker_loop(Exchange& x, size_t w, const Work& work, bool ordered) {
+  for (;;) {
+    DocumentBatch batch;
+    {
+      std::unique_lock lock(x.mutex);
+      x.changed.wait(lock, [&] { return x.stop || !x.todo.empty() || x.reading_done; });
+      if (x.stop || x.todo.empty()) return;
+      batch = std::move(x.todo.front());
+      x.todo.pop_front();
+    }
+    if (job_.cancelled()) throw CancelledError();
+    work(w, batch);
+    std::lock_guard lock(x.mutex);
+    if (ordered) {
+      x.done.emplace(batch.number, std::move(batch));
+    } else {
+      --x.in_flight;
+      x.spare.push_back(std::move(batch));
+    }
+    x.changed.notify_all();
+  }
+}
+
+// On the calling thread: consumes in read order, or (no consumer) waits for the end.
+void DocumentBatchPool::consume_loop(Exchange& x, const Consume& consume) {
+  for (uint64_t next = 0;;) {
+    std::unique_lock lock(x.mutex);
+    x.changed.wait(lock, [&] {
+      return x.stop || x.done.count(next) ||
+             (x.reading_done && x.todo.empty() && (consume ? next == x.read : x.in_flight == 0));
+    });
+    if (x.stop) return;
+    const auto it = x.done.find(next);
+    if (it == x.done.end()) return;  // everything read was consumed
+    DocumentBatch batch = std::move(it->second);
+    x.done.erase(it);
+    lock.unlock();
+    consume(batch);
+    lock.lock();
+    --x.in_flight;
+    ++next;
+    x.spare.push_back(std::move(batch));
+    x.changed.notify_all();
+  }
+}
 
 void DocumentBatchPool::run_threads(const Work& work, const Consume& consume) {
   Exchange x;
-  const size_t max_in_flight = workers_ * options_.in_flight_per_worker + 1;
-  std::thread reader([&] {
+  x.max_in_flight = workers_ * options_.in_flight_per_worker + 1;
+  const auto guarded = [&x](auto&& body) {
     try {
-      for (;;) {
-        DocumentBatch batch;
-        {
-          std::lock_guard lock(x.mutex);
-          if (!x.spare.empty()) {
-            batch = std::move(x.spare.back());
-            x.spare.pop_back();
-          }
-        }
-        const bool more = !job_.cancelled() && read_batch(&batch);
-        std::unique_lock lock(x.mutex);
-        if (!more) break;
-        x.changed.wait(lock, [&] { return x.stop || x.in_flight < max_in_flight; });
-        if (x.stop) return;
-        x.todo.push_back(std::move(batch));
-        ++x.in_flight;
-        ++x.read;
-        x.changed.notify_all();
-        lock.unlock();
-        report();
-      }
-      std::lock_guard lock(x.mutex);
-      x.reading_done = true;
-      x.changed.notify_all();
+      body();
     } catch (...) {
       x.fail(std::current_exception());
     }
-  });
+  };
+  std::thread reader([&] { guarded([&] { reader_loop(x); }); });
   std::vector<std::thread> pool;
   for (size_t w = 0; w < workers_; ++w)
-    pool.emplace_back([&, w] {
-      try {
-        for (;;) {
-          DocumentBatch batch;
-          {
-            std::unique_lock lock(x.mutex);
-            x.changed.wait(lock, [&] { return x.stop || !x.todo.empty() || x.reading_done; });
-            if (x.stop || x.todo.empty()) return;
-            batch = std::move(x.todo.front());
-            x.todo.pop_front();
-          }
-          if (job_.cancelled()) throw CancelledError();
-          work(w, batch);
-          std::lock_guard lock(x.mutex);
-          if (consume) {
-            x.done.emplace(batch.number, std::move(batch));
-          } else {
-            --x.in_flight;
-            x.spare.push_back(std::move(batch));
-          }
-          x.changed.notify_all();
-        }
-      } catch (...) {
-        x.fail(std::current_exception());
-      }
-    });
-  // The calling thread: consumes in read order, or just waits for the end.
-  try {
-    for (uint64_t next = 0;;) {
-      std::unique_lock lock(x.mutex);
-      x.changed.wait(lock, [&] {
-        return x.stop || x.done.count(next) ||
-               (x.reading_done && x.todo.empty() && (consume ? next == x.read : x.in_flight == 0));
-      });
-      if (x.stop) break;
-      const auto it = x.done.find(next);
-      if (it == x.done.end()) break;  // everything read was consumed
-      DocumentBatch batch = std::move(it->second);
-      x.done.erase(it);
-      lock.unlock();
-      consume(batch);
-      lock.lock();
-      --x.in_flight;
-      x.spare.push_back(std::move(batch));
-      ++next;
-      x.changed.notify_all();
-    }
-  } catch (...) {
-    x.fail(std::current_exception());
-  }
+    pool.emplace_back([&, w] { guarded([&] { worker_loop(x, w, work, bool(consume)); }); });
+  guarded([&] { consume_loop(x, consume); });
   {
     std::lock_guard lock(x.mutex);
     x.stop = true;  // releases a reader waiting for room and idle workers

@@ -53,6 +53,10 @@ class DocumentBatchPool {
   void report() const;
   void run_inline(const Work& work, const Consume& consume);
   void run_threads(const Work& work, const Consume& consume);
+  struct Exchange;  // the threads' shared queues (document_batch_pool.cpp)
+  void reader_loop(Exchange& x);
+  void worker_loop(Exchange& x, size_t worker, const Work& work, bool ordered);
+  void consume_loop(Exchange& x, const Consume& consume);
 
   DocumentSource& source_;
   BatchPoolOptions options_;

@@ -14,37 +14,6 @@ namespace glossa {
 
 namespace {
 
-// transformers' tensor names of the model with their element counts and row counts (dim 0).
-struct TensorShape {
-  int64_t numel = 0;
-  int64_t rows = 0;
-};
-
-std::vector<std::pair<std::string, TensorShape>> llama_tensors(const ModelConfig& m) {
-  const int64_t c = m.hidden_size, d = m.head_size(), i = m.intermediate_size;
-  const int64_t q = m.num_attention_heads * d, kv = m.num_key_value_heads * d;
-  std::vector<std::pair<std::string, TensorShape>> t;
-  t.push_back({"model.embed_tokens.weight", {m.vocab_size * c, m.vocab_size}});
-  for (int64_t l = 0; l < m.num_hidden_layers; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    const std::pair<const char*, std::pair<int64_t, int64_t>> linears[] = {
-        {"self_attn.q_proj", {q, c}}, {"self_attn.k_proj", {kv, c}}, {"self_attn.v_proj", {kv, c}},
-        {"self_attn.o_proj", {c, q}}, {"mlp.gate_proj", {i, c}},     {"mlp.up_proj", {i, c}},
-        {"mlp.down_proj", {c, i}}};
-    for (const auto& [name, shape] : linears) {
-      t.push_back({p + name + ".weight", {shape.first * shape.second, shape.first}});
-      const bool attention = std::string(name).rfind("self_attn", 0) == 0;
-      const bool bias = attention ? m.attention_bias : m.mlp_bias;
-      if (bias) t.push_back({p + name + ".bias", {shape.first, shape.first}});
-    }
-    t.push_back({p + "input_layernorm.weight", {c, c}});
-    t.push_back({p + "post_attention_layernorm.weight", {c, c}});
-  }
-  t.push_back({"model.norm.weight", {c, c}});
-  if (!m.tie_word_embeddings) t.push_back({"lm_head.weight", {m.vocab_size * c, m.vocab_size}});
-  return t;
-}
-
 // Bytes autograd keeps per token for one decoder layer without checkpointing (a = dtype bytes):
 // two RMSNorms (input kept in float32 for the variance, plus the normalised output), q/k/v
 // projections' input, rotated q and k, v, the attention output and its float32 log-sum-exp
@@ -65,6 +34,45 @@ std::string gib(int64_t bytes) {
   return buffer;
 }
 
+// Parameters, trainable elements and gradient tensors of the stage's freeze plan.
+void count_elements(const ModelConfig& model, const StageConfig& stage,
+                    const MemoryEstimateOptions& o, MemoryEstimate* e) {
+  const std::vector<LlamaTensor> tensors = llama_tensors(model);
+  std::vector<std::string> names;
+  std::map<std::string, const LlamaTensor*> by_name;
+  for (const LlamaTensor& t : tensors) {
+    names.push_back(t.name);
+    by_name[t.name] = &t;
+    e->parameters += t.numel;
+  }
+  const int64_t base = o.base_vocab > 0 ? o.base_vocab : model.vocab_size;
+  const FreezePlan plan =
+      build_freeze_plan(stage, ParamGroups::build(names, model.vocab_size, base));
+  for (const TrainSlice& t : plan.slices) {
+    const LlamaTensor& s = *by_name.at(t.slice.tensor);
+    e->trainable +=
+        t.slice.whole ? s.numel : (t.slice.row_end - t.slice.row_begin) * (s.numel / s.rows);
+  }
+  for (const std::string& name : plan.trainable_tensors()) e->gradient_tensors += by_name.at(name)->numel;
+}
+
+// What would help a stage that does not fit.
+std::vector<std::string> hints_when_too_big(const MemoryEstimate& e, const StageConfig& stage,
+                                            const ModelConfig& model, int64_t a, int64_t w) {
+  const int64_t owned = (e.trainable + w - 1) / w;
+  std::vector<std::string> hints;
+  if (!stage.zero1 && w > 1)
+    hints.push_back("zero1 would save " + gib(e.optimizer_bytes - 2 * a * owned - a * owned));
+  if (!stage.activation_checkpointing)
+    hints.push_back("activation checkpointing would save " +
+                    gib(model.num_hidden_layers *
+                            (e.activation_bytes_per_layer - e.checkpointed_bytes_per_layer) -
+                        e.activation_bytes_per_layer));
+  if (stage.micro_batch > 1)
+    hints.push_back("a smaller micro_batch (more grad_accum) saves activations");
+  return hints;
+}
+
 }  // namespace
 
 MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stage,
@@ -76,27 +84,9 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
     fail(where,
          "world_size, dtype_bytes, device_bytes, micro_batch and seq_len must be > 0 and "
          "usable_fraction in (0, 1]");
-  const auto tensors = llama_tensors(model);
-  std::vector<std::string> names;
-  std::map<std::string, TensorShape> shape;
-  for (const auto& [name, s] : tensors) {
-    names.push_back(name);
-    shape[name] = s;
-  }
-  const int64_t base = o.base_vocab > 0 ? o.base_vocab : model.vocab_size;
-  const FreezePlan plan =
-      build_freeze_plan(stage, ParamGroups::build(names, model.vocab_size, base));
-
   MemoryEstimate e;
+  count_elements(model, stage, o, &e);
   const int64_t a = o.dtype_bytes, w = o.world_size;
-  for (const auto& [name, s] : tensors) e.parameters += s.numel;
-  for (const TrainSlice& t : plan.slices) {
-    const TensorShape& s = shape.at(t.slice.tensor);
-    e.trainable +=
-        t.slice.whole ? s.numel : (t.slice.row_end - t.slice.row_begin) * (s.numel / s.rows);
-  }
-  for (const std::string& name : plan.trainable_tensors())
-    e.gradient_tensors += shape.at(name).numel;
   const int64_t owned = (e.trainable + w - 1) / w;  // ZeRO-1: about 1/W of the rows per rank
 
   e.parameter_bytes = a * e.parameters;
@@ -117,22 +107,12 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
                   e.activation_bytes;
   e.budget_bytes = static_cast<int64_t>(static_cast<double>(o.device_bytes) * o.usable_fraction);
   e.fits = e.total_bytes <= e.budget_bytes;
-  std::vector<std::string> hints;  // what would help, when it does not fit
-  if (!e.fits) {
-    if (!stage.zero1 && w > 1)
-      hints.push_back("zero1 would save " + gib(e.optimizer_bytes - 2 * a * owned - a * owned));
-    if (!stage.activation_checkpointing)
-      hints.push_back("activation checkpointing would save " +
-                      gib(layers * (e.activation_bytes_per_layer - e.checkpointed_bytes_per_layer) -
-                          e.activation_bytes_per_layer));
-    if (stage.micro_batch > 1)
-      hints.push_back("a smaller micro_batch (more grad_accum) saves activations");
-  }
   e.verdict = std::string(e.fits ? "fits: " : "does not fit: ") + gib(e.total_bytes) +
               " per rank of a " + gib(e.budget_bytes) + " budget (" +
               std::to_string(static_cast<int>(std::lround(o.usable_fraction * 100))) + "% of " +
               gib(o.device_bytes) + ")";
-  for (const std::string& h : hints) e.verdict += "; " + h;
+  if (!e.fits)
+    for (const std::string& h : hints_when_too_big(e, stage, model, a, w)) e.verdict += "; " + h;
   return e;
 }
 

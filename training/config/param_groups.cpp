@@ -1,5 +1,7 @@
 #include "training/config/param_groups.h"
 
+#include <utility>
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -163,22 +165,34 @@ std::vector<std::string> ParamGroups::resolve(const std::string& selector) const
   return picked;
 }
 
-std::vector<std::string> llama_parameter_names(const ModelConfig& model) {
-  std::vector<std::string> names = {"model.embed_tokens.weight"};
-  const auto linear = [&](const std::string& prefix, bool bias) {
-    names.push_back(prefix + ".weight");
-    if (bias) names.push_back(prefix + ".bias");
-  };
-  for (int64_t i = 0; i < model.num_hidden_layers; ++i) {
-    const std::string layer = "model.layers." + std::to_string(i) + ".";
-    for (const char* p : {"q", "k", "v", "o"})
-      linear(layer + "self_attn." + p + "_proj", model.attention_bias);
-    for (const char* p : {"gate", "up", "down"}) linear(layer + "mlp." + p + "_proj", model.mlp_bias);
-    names.push_back(layer + "input_layernorm.weight");
-    names.push_back(layer + "post_attention_layernorm.weight");
+std::vector<LlamaTensor> llama_tensors(const ModelConfig& m) {
+  const int64_t c = m.hidden_size, d = m.head_size(), i = m.intermediate_size;
+  const int64_t q = m.num_attention_heads * d, kv = m.num_key_value_heads * d;
+  std::vector<LlamaTensor> t;
+  t.push_back({"model.embed_tokens.weight", m.vocab_size * c, m.vocab_size});
+  for (int64_t l = 0; l < m.num_hidden_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    const std::pair<const char*, std::pair<int64_t, int64_t>> linears[] = {
+        {"self_attn.q_proj", {q, c}}, {"self_attn.k_proj", {kv, c}}, {"self_attn.v_proj", {kv, c}},
+        {"self_attn.o_proj", {c, q}}, {"mlp.gate_proj", {i, c}},     {"mlp.up_proj", {i, c}},
+        {"mlp.down_proj", {c, i}}};
+    for (const auto& [name, shape] : linears) {
+      t.push_back({p + name + ".weight", shape.first * shape.second, shape.first});
+      const bool attention = std::string(name).rfind("self_attn", 0) == 0;
+      if (attention ? m.attention_bias : m.mlp_bias)
+        t.push_back({p + name + ".bias", shape.first, shape.first});
+    }
+    t.push_back({p + "input_layernorm.weight", c, c});
+    t.push_back({p + "post_attention_layernorm.weight", c, c});
   }
-  names.push_back("model.norm.weight");
-  if (!model.tie_word_embeddings) names.push_back("lm_head.weight");
+  t.push_back({"model.norm.weight", c, c});
+  if (!m.tie_word_embeddings) t.push_back({"lm_head.weight", m.vocab_size * c, m.vocab_size});
+  return t;
+}
+
+std::vector<std::string> llama_parameter_names(const ModelConfig& model) {
+  std::vector<std::string> names;
+  for (const LlamaTensor& t : llama_tensors(model)) names.push_back(t.name);
   return names;
 }
 

@@ -64,9 +64,18 @@ class ParamGroups {
   int64_t vocab_rows_ = 0;
 };
 
-// The tensor names of LlamaForCausalLM for `model` in model order, as transformers names them
-// (biases where attention_bias / mlp_bias; lm_head.weight absent when tied): what a run checks
-// its schedule against before any weight is loaded (run_preflight.h).
+// A tensor of LlamaForCausalLM: its name, element count and rows (dim 0).
+struct LlamaTensor {
+  std::string name;
+  int64_t numel = 0;
+  int64_t rows = 0;
+};
+
+// The tensors of LlamaForCausalLM for `model` in model order, as transformers names them (biases
+// where attention_bias / mlp_bias; lm_head.weight absent when tied): what a run checks its
+// schedule against before any weight is loaded (run_preflight.h) and what memory is estimated
+// for (memory_estimate.h).
+std::vector<LlamaTensor> llama_tensors(const ModelConfig& model);
 std::vector<std::string> llama_parameter_names(const ModelConfig& model);
 
 }  // namespace glossa

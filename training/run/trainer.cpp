@@ -1,5 +1,7 @@
 #include "training/run/trainer.h"
 
+#include "training/run/trainer_impl.h"
+
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -30,21 +32,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Every dtype decision of a run in one place (docs/run-config.md, "Precision"): fp32 anywhere;
-// bf16 parameters, gradients and AdamW moments on CUDA (no fp32 master weights); the loss is
-// computed from float32 logits either way (training_step.cpp).
-struct TrainPrecision {
-  torch::Device device = torch::kCPU;
-  torch::Dtype dtype = torch::kFloat32;
-
-  static TrainPrecision from(const RunConfig& c) {
-    TrainPrecision p{torch::Device(c.device),
-                     c.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32};
-    if (p.device.is_cuda() && !torch::cuda::is_available())
-      fail("RUN.json: device", "\"" + c.device + "\" requested but no CUDA device is available");
-    return p;
-  }
-};
+}  // namespace
 
 NamedParams named_params(LlamaForCausalLMImpl& model) {
   NamedParams out;
@@ -52,58 +40,6 @@ NamedParams named_params(LlamaForCausalLMImpl& model) {
   return out;
 }
 
-}  // namespace
-
-struct Trainer::Impl {
-  RunConfig config;
-  const JobControl& control;
-  TrainerObserver* observer;
-  EvalHook eval_hook;
-  std::shared_ptr<ProcessGroup> group;  // null: one process
-  std::set<int64_t> nan_steps;
-  std::atomic<bool> checkpoint_requested{false};
-  std::atomic<bool> paused{false};
-  std::mutex pause_mutex;
-  std::condition_variable pause_cv;
-
-  TrainPrecision precision;
-  LlamaForCausalLM model{nullptr};
-  int64_t base_vocab = 0;
-  std::unique_ptr<ParamGroups> groups;
-  std::unique_ptr<MetricsWriter> metrics;  // rank 0 only
-  std::unique_ptr<BatchSampler> sampler;
-  std::unique_ptr<StepOptimizer> optimizer;
-  TrainState state;
-  std::string last_checkpoint;
-  int rank = 0, world = 1;
-
-  Impl(RunConfig c, const JobControl& jc, TrainerObserver* o)
-      : config(std::move(c)), control(jc), observer(o) {}
-
-  std::string checkpoints_dir() const { return config.run_dir + "/checkpoints"; }
-
-  void event(const std::string& kind, const std::string& message) {
-    if (metrics) metrics->write_event(kind, message);
-    if (observer) observer->on_event(kind, message);
-  }
-
-  void build_model();
-  void resize_vocabulary();
-  void load_model_tensors(const CheckpointData& data);
-  std::optional<CheckpointData> load_resume_point();
-  std::unique_ptr<StepOptimizer> make_optimizer(size_t stage_index);
-  OptimizerState previous_stage_state(size_t ended_stage, std::string* source);
-  std::unique_ptr<StepOptimizer> restore_optimizer(const std::optional<CheckpointData>& resume,
-                                                   size_t stage_index);
-  void make_sampler(const StageConfig& stage);
-  void write_checkpoint_now();
-  void evaluate(const std::string& stage);
-  bool agree_to_go_on();
-  void check_ranks_agree(size_t stage_index);
-  bool run_stage(size_t index, std::optional<CheckpointData>& resume);
-  void record_step(const StageConfig& stage, const StepOutcome& out, double seconds);
-  TrainResult run(bool resume);
-};
 
 void Trainer::Impl::build_model() {
   torch::manual_seed(config.seed);  // random init and any init noise drawn from torch's generator
@@ -125,152 +61,12 @@ void Trainer::Impl::resize_vocabulary() {
   resize_model_vocabulary(*model, read_new_token_map(config.new_token_map), options);
 }
 
-void Trainer::Impl::load_model_tensors(const CheckpointData& data) {
-  torch::NoGradGuard no_grad;
-  NamedParams params = named_params(*model);
-  if (data.model.size() != params.size())
-    fail(last_checkpoint, "model.safetensors holds " + std::to_string(data.model.size()) +
-                              " tensors, the model has " + std::to_string(params.size()));
-  std::map<std::string, torch::Tensor> by_name(data.model.begin(), data.model.end());
-  for (auto& [name, p] : params) {
-    const auto it = by_name.find(name);
-    if (it == by_name.end()) fail(last_checkpoint, "model.safetensors lacks tensor " + name);
-    if (it->second.sizes() != p.sizes())
-      fail(last_checkpoint, "tensor " + name + " has shape " + c10::str(it->second.sizes()) +
-                                ", the model expects " + c10::str(p.sizes()));
-    p.copy_(it->second);
-  }
-}
-
-std::optional<CheckpointData> Trainer::Impl::load_resume_point() {
-  std::string problems;
-  const auto dir = find_latest_valid_checkpoint(
-      checkpoints_dir(), [&](const std::string& d, const std::string& problem) {
-        event("warning", "checkpoint " + d + " is not usable, trying the previous one: " + problem);
-        problems += "\n  " + problem;
-      });
-  if (!dir)
-    fail(checkpoints_dir(), problems.empty()
-                                ? "resume requested but there is no checkpoint"
-                                : "resume requested but no checkpoint verifies:" + problems);
-  last_checkpoint = *dir;
-  CheckpointData data = read_checkpoint(*dir);
-  const TrainState& s = data.state;
-  const auto& stages = config.schedule.stages;
-  if (s.stage_index > static_cast<int64_t>(stages.size()) ||
-      (s.stage_index < static_cast<int64_t>(stages.size()) &&
-       stages[s.stage_index].name != s.stage_name))
-    fail(*dir, "stage " + std::to_string(s.stage_index) + " '" + s.stage_name +
-                   "' does not match this run's schedule");
-  if (s.config_hash != config.numerics_hash())
-    event("warning", "the run's configuration changed since checkpoint " + *dir +
-                         ": resumed training will not reproduce an uninterrupted run");
-  load_model_tensors(data);
-  restore_cpu_rng_state(s.torch_cpu_rng);
-  state = s;
-  event("resume", "resumed from " + *dir + " at global step " + std::to_string(s.global_step));
-  return data;
-}
-
-std::unique_ptr<StepOptimizer> Trainer::Impl::make_optimizer(size_t stage_index) {
-  const StageConfig& stage = config.schedule.stages[stage_index];
-  const NamedParams params = named_params(*model);
-  FreezePlan plan = build_freeze_plan(stage, *groups);
-  apply_requires_grad(params, plan);
-  StepOptimizerOptions options;
-  options.group = group;
-  options.zero1 = stage.zero1;
-  return make_step_optimizer(params, std::move(plan), AdamWSettings::from_stage(stage), options);
-}
-
-// The optimizer of stage `stage_index`: state loaded from a checkpoint of this stage, carried
-// over from the previous stage's (live, or loaded from a stage-end checkpoint), or fresh.
-// Checkpoints hold the whole plan's state, so ZeRO-1 and world size may change across resumes.
-std::unique_ptr<StepOptimizer> Trainer::Impl::restore_optimizer(
-    const std::optional<CheckpointData>& resume, size_t stage_index) {
-  const StageConfig& stage = config.schedule.stages[stage_index];
-  const auto index = static_cast<int64_t>(stage_index);
-  if (resume && resume->state.optimizer_stage == index) {  // a checkpoint of this stage
-    optimizer.reset();
-    auto opt = make_optimizer(stage_index);
-    opt->load_state(OptimizerState{resume->optimizer, resume->state.optimizer});
-    return opt;
-  }
-  std::optional<OptimizerState> previous;  // the previous stage's whole-plan state
-  std::string source = "the previous stage";
-  if (!stage.reset_optimizer) {
-    if (resume && resume->state.optimizer_stage == index - 1)
-      previous = OptimizerState{resume->optimizer, resume->state.optimizer};
-    else if (optimizer)
-      previous = previous_stage_state(stage_index - 1, &source);  // every rank is here
-  }
-  optimizer.reset();  // its gradient hooks must go before the next stage's are installed
-  auto opt = make_optimizer(stage_index);
-  if (previous) {
-    int64_t carried = 0;
-    opt->load_state(carry_over_state(*previous, opt->plan(), named_params(*model), &carried));
-    event("optimizer", "stage '" + stage.name + "': optimizer state of " + std::to_string(carried) +
-                           " of " + std::to_string(opt->plan().slices.size()) +
-                           " trainable slices carried over from " + source);
-  }
-  return opt;
-}
-
-// The state the stage that just ended leaves, for the carry-over. Replicated: the optimizer's own
-// tensors (no copy). ZeRO-1: the stage-end checkpoint rank 0 has just written, mapped by every
-// rank, so no rank assembles the whole state in memory; only when some rank cannot see that
-// file (no shared file system) is it gathered instead (2 x trainable elements on every rank).
-OptimizerState Trainer::Impl::previous_stage_state(size_t ended_stage, std::string* source) {
-  if (!group || world == 1 || !config.schedule.stages[ended_stage].zero1)
-    return optimizer->state(true);
-  const std::string dir = checkpoints_dir() + "/" + checkpoint_dir_name(state.global_step);
-  group->barrier();  // rank 0 arrives once its checkpoint is in place
-  const auto on_group = torch::TensorOptions().dtype(torch::kLong).device(group->device());
-  torch::Tensor missing = torch::full({1}, has_optimizer_file(dir) ? 0 : 1, on_group);
-  group->all_reduce_max(missing);
-  if (missing.cpu().item<int64_t>() != 0) {
-    event("warning", "stage-end checkpoint " + dir +
-                         " not visible to every rank: the optimizer state is gathered instead");
-    return optimizer->state(true);
-  }
-  *source = "the previous stage (its stage-end checkpoint, mapped)";
-  return OptimizerState{map_optimizer_file(dir), state.optimizer};
-}
-
 void Trainer::Impl::make_sampler(const StageConfig& stage) {
   DataConfig data = config.data;
   data.seq_len = stage.seq_len;
   const nlohmann::json position = sampler ? sampler->state() : state.sampler;
   sampler = std::make_unique<BatchSampler>(data, model->config().vocab_size, rank, world);
   if (!position.is_null()) sampler->restore(position);
-}
-
-void Trainer::Impl::write_checkpoint_now() {
-  // Every rank gets here at the same step. Rank 0 writes; the optimizer state goes into its
-  // file as it is produced (under ZeRO-1 gathered unit by unit: the other ranks take part in
-  // that gather, then go on and wait in their next collective).
-  state.sampler = sampler ? sampler->state() : state.sampler;
-  state.torch_cpu_rng = cpu_rng_state_hex();
-  state.config_hash = config.numerics_hash();
-  if (rank != 0) {
-    if (optimizer) state.optimizer = optimizer->write_state(nullptr);
-    return;
-  }
-  CheckpointData data;
-  for (auto& [name, p] : named_params(*model)) data.model.emplace_back(name, p.detach());
-  if (optimizer) {
-    data.optimizer_specs = optimizer->state_specs();
-    data.write_optimizer = [this](SafetensorsWriter& out) {
-      state.optimizer = optimizer->write_state(&out);
-      return state.optimizer;
-    };
-  } else {
-    state.optimizer = nlohmann::json();
-  }
-  data.state = state;
-  last_checkpoint = write_checkpoint(checkpoints_dir(), data, config.keep_checkpoints);
-  event("checkpoint", last_checkpoint);
-  if (observer) observer->on_checkpoint(last_checkpoint, state.global_step);
 }
 
 void Trainer::Impl::evaluate(const std::string& stage) {
@@ -340,11 +136,9 @@ void Trainer::Impl::record_step(const StageConfig& stage, const StepOutcome& out
   if (observer) observer->on_step(r);
 }
 
-// Trains stage `index` from state.step_in_stage to its end. False when stopped (cancelled).
-bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resume) {
+// Sets up stage `index`: its optimizer (restored, carried over or fresh), sampler and state.
+void Trainer::Impl::begin_stage(size_t index, std::optional<CheckpointData>& resume) {
   const StageConfig& stage = config.schedule.stages[index];
-  const int64_t total = stage.total_steps(world);
-  const LrSchedule schedule = stage.lr_schedule(world);
   model->set_activation_checkpointing(stage.activation_checkpointing);
   optimizer = restore_optimizer(resume, index);
   event("optimizer", "stage '" + stage.name + "': " + std::to_string(optimizer->state_numel()) +
@@ -358,6 +152,69 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
   state.optimizer_stage = static_cast<int64_t>(index);
   make_sampler(stage);
   check_ranks_agree(index);
+}
+
+// One optimizer step of `stage`: its micro-batches, the update, the state and the metrics row.
+void Trainer::Impl::step(const StageConfig& stage, const LrSchedule& schedule) {
+  std::vector<Batch> batches;
+  for (int64_t m = 0; m < stage.grad_accum; ++m)
+    batches.push_back(sampler->next_batch(stage.micro_batch));
+  reset_peak_memory(precision.device);
+  const auto start = std::chrono::steady_clock::now();
+  StepOptions options;
+  options.lr = schedule.lr(state.step_in_stage);
+  options.clip_grad_norm = stage.clip_grad_norm;
+  options.inject_nan = nan_steps.count(state.global_step + 1) > 0;
+  options.group = group.get();
+  const StepOutcome out = train_step(*model, *optimizer, batches, options);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++state.step_in_stage;
+  ++state.global_step;
+  state.tokens_seen += out.tokens;
+  if (out.skipped) {
+    ++state.nan_skips;
+    event("warning", "step " + std::to_string(state.global_step) +
+                         ": loss or gradient norm is NaN/Inf; step skipped (" +
+                         std::to_string(state.nan_skips) + " of at most " +
+                         std::to_string(config.max_nan_skips) + ")");
+  }
+  record_step(stage, out, seconds);
+  if (out.skipped && state.nan_skips >= config.max_nan_skips)
+    fail("training", std::to_string(state.nan_skips) +
+                         " steps skipped for NaN/Inf loss or gradients (max_nan_skips " +
+                         std::to_string(config.max_nan_skips) +
+                         "): lower the learning rate, check the data, or use fp32");
+}
+
+// After the last step of stage `index`: evaluation, the frozen-part check, and the stage-end
+// checkpoint, positioned at the start of the next stage with this stage's optimizer state for
+// the carry-over.
+void Trainer::Impl::end_stage(size_t index, const FrozenDigests& frozen, const StageInfo& info) {
+  const StageConfig& stage = config.schedule.stages[index];
+  evaluate(stage.name);
+  if (config.verify_frozen)
+    check_frozen_unchanged(frozen, frozen_digests(named_params(*model), optimizer->plan()),
+                           stage.name);
+  state.optimizer_stage = static_cast<int64_t>(index);
+  state.stage_index = static_cast<int64_t>(index) + 1;
+  state.stage_name = index + 1 < config.schedule.stages.size()
+                         ? config.schedule.stages[index + 1].name
+                         : std::string();
+  state.step_in_stage = 0;
+  checkpoint_requested.store(false);
+  write_checkpoint_now();
+  event("stage_end", "stage " + std::to_string(index + 1) + " '" + stage.name + "' done");
+  if (observer) observer->on_stage_end(StageInfo{info.index, info.name, info.total_steps,
+                                                 state.global_step});
+}
+
+// Trains stage `index` from state.step_in_stage to its end. False when stopped (cancelled).
+bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resume) {
+  const StageConfig& stage = config.schedule.stages[index];
+  const int64_t total = stage.total_steps(world);
+  const LrSchedule schedule = stage.lr_schedule(world);
+  begin_stage(index, resume);
   const FrozenDigests frozen = config.verify_frozen
                                    ? frozen_digests(named_params(*model), optimizer->plan())
                                    : FrozenDigests{};
@@ -367,35 +224,7 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
   if (observer) observer->on_stage_start(info);
   while (state.step_in_stage < total) {
     if (!agree_to_go_on()) return false;
-    std::vector<Batch> batches;
-    for (int64_t m = 0; m < stage.grad_accum; ++m)
-      batches.push_back(sampler->next_batch(stage.micro_batch));
-    reset_peak_memory(precision.device);
-    const auto start = std::chrono::steady_clock::now();
-    StepOptions options;
-    options.lr = schedule.lr(state.step_in_stage);
-    options.clip_grad_norm = stage.clip_grad_norm;
-    options.inject_nan = nan_steps.count(state.global_step + 1) > 0;
-    options.group = group.get();
-    const StepOutcome out = train_step(*model, *optimizer, batches, options);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ++state.step_in_stage;
-    ++state.global_step;
-    state.tokens_seen += out.tokens;
-    if (out.skipped) {
-      ++state.nan_skips;
-      event("warning", "step " + std::to_string(state.global_step) +
-                           ": loss or gradient norm is NaN/Inf; step skipped (" +
-                           std::to_string(state.nan_skips) + " of at most " +
-                           std::to_string(config.max_nan_skips) + ")");
-    }
-    record_step(stage, out, seconds);
-    if (out.skipped && state.nan_skips >= config.max_nan_skips)
-      fail("training", std::to_string(state.nan_skips) +
-                           " steps skipped for NaN/Inf loss or gradients (max_nan_skips " +
-                           std::to_string(config.max_nan_skips) +
-                           "): lower the learning rate, check the data, or use fp32");
+    step(stage, schedule);
     const bool last = state.step_in_stage == total;
     if (!last && stage.eval_every_steps > 0 && state.step_in_stage % stage.eval_every_steps == 0)
       evaluate(stage.name);
@@ -406,22 +235,7 @@ bool Trainer::Impl::run_stage(size_t index, std::optional<CheckpointData>& resum
                    "stage " + std::to_string(index + 1) + " '" + stage.name + "' step " +
                        std::to_string(state.step_in_stage) + "/" + std::to_string(total));
   }
-  evaluate(stage.name);
-  if (config.verify_frozen)
-    check_frozen_unchanged(frozen, frozen_digests(named_params(*model), optimizer->plan()),
-                           stage.name);
-  // Stage-end checkpoint: positioned at the start of the next stage, with this stage's
-  // optimizer state for the carry-over.
-  state.optimizer_stage = static_cast<int64_t>(index);
-  state.stage_index = static_cast<int64_t>(index) + 1;
-  state.stage_name = index + 1 < config.schedule.stages.size()
-                         ? config.schedule.stages[index + 1].name
-                         : std::string();
-  state.step_in_stage = 0;
-  checkpoint_requested.store(false);
-  write_checkpoint_now();
-  event("stage_end", "stage " + std::to_string(index + 1) + " '" + stage.name + "' done");
-  if (observer) observer->on_stage_end(StageInfo{info.index, info.name, total, state.global_step});
+  end_stage(index, frozen, info);
   return true;
 }
 

@@ -1,6 +1,4 @@
 // ctest-labels: unit data
-#include <zlib.h>
-#include <zstd.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,6 +9,7 @@
 #include <functional>
 #include <random>
 
+#include "support/compression.h"
 #include "support/test_support.h"
 #include "tokenizer/corpus/corpus_reader.h"
 #include "base/error.h"
@@ -21,6 +20,8 @@ using glossa::CorpusFormat;
 using glossa::CorpusReader;
 using glossa::CorpusReaderOptions;
 using glossa::Document;
+using glossa::test::gzip;
+using glossa::test::zstd;
 
 namespace {
 struct ReadResult {
@@ -48,26 +49,6 @@ std::string write(const QTemporaryDir& dir, const QString& name, std::string_vie
   const std::string path = dir.filePath(name).toStdString();
   std::ofstream(path, std::ios::binary).write(content.data(), std::streamsize(content.size()));
   return path;
-}
-
-std::string gzip(std::string_view data) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // +16: gzip wrapper
-  std::string out(deflateBound(&zs, uLong(data.size())) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = uInt(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = uInt(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
-std::string zstd(std::string_view data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  out.resize(ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3));
-  return out;
 }
 
 std::string hash_texts(const std::vector<std::string>& texts) {
@@ -157,67 +138,6 @@ class TestCorpusReader : public QObject {
     QCOMPARE(r.docs[0].line, uint64_t(3));
     QCOMPARE(r.docs[1].line, uint64_t(8));
     QCOMPARE(r.stats.empty_documents, uint64_t(0));
-  }
-
-  void gzipAndZstdReadLikeThePlainFile() {
-    QTemporaryDir dir;
-    std::string big;
-    for (int i = 0; i < 20000; ++i) big += std::to_string(i) + " " + kKorean;
-    const auto plain = read_all(write(dir, "plain.txt", big));
-    // Names say nothing: the magic bytes decide.
-    const auto gz = read_all(write(dir, "gz.txt", gzip(big)));
-    const auto zs = read_all(write(dir, "zs.dat", zstd(big)));
-    QCOMPARE(plain.docs.size(), size_t(60000));
-    QCOMPARE(gz.texts(), plain.texts());
-    QCOMPARE(zs.texts(), plain.texts());
-    QCOMPARE(gz.docs.back().byte_offset, plain.docs.back().byte_offset);
-    QCOMPARE(gz.progress, 1.0);
-    QCOMPARE(zs.progress, 1.0);
-    QVERIFY(gz.stats.input_bytes < plain.stats.input_bytes / 3);  // compressed bytes counted
-  }
-
-  void concatenatedMembersAndFramesAreAllRead() {
-    QTemporaryDir dir;
-    const std::string a = "one\ntwo\n", b = "three\n", c = "four\nfive";
-    const auto gz = read_all(write(dir, "m.gz", gzip(a) + gzip(b) + gzip(c)));
-    const std::vector<std::string> expected{"one", "two", "three", "four", "five"};
-    QCOMPARE(gz.texts(), expected);
-    const auto zs = read_all(write(dir, "m.zst", zstd(a) + zstd(b) + zstd(c)));
-    QCOMPARE(zs.texts(), expected);
-  }
-
-  void truncatedOrCorruptCompressedFilesNameTheFile() {
-    QTemporaryDir dir;
-    std::string big;
-    for (int i = 0; i < 5000; ++i) big += std::to_string(i * 7919) + " " + kKorean;
-    const std::string gz = gzip(big), zs = zstd(big);
-    const std::string cut_gz = write(dir, "cut.txt.gz", gz.substr(0, gz.size() / 2));
-    std::string message = expect_error([&] { read_all(cut_gz); });
-    QVERIFY2(message.find(cut_gz) != std::string::npos, message.c_str());
-    QVERIFY2(message.find("truncated gzip stream at compressed byte " +
-                          std::to_string(gz.size() / 2)) != std::string::npos,
-             message.c_str());
-    const std::string cut_zs = write(dir, "cut.zst", zs.substr(0, zs.size() - 5));
-    message = expect_error([&] { read_all(cut_zs); });
-    QVERIFY2(message.find(cut_zs) != std::string::npos &&
-                 message.find("truncated zstd stream") != std::string::npos,
-             message.c_str());
-    std::string damaged = gz;
-    for (size_t i = 100; i < 140; ++i) damaged[i] = char(~damaged[i]);
-    const std::string bad_gz = write(dir, "bad.gz", damaged);
-    message = expect_error([&] { read_all(bad_gz); });
-    QVERIFY2(message.find(bad_gz) != std::string::npos &&
-                 (message.find("corrupt gzip data") != std::string::npos ||
-                  message.find("truncated gzip") != std::string::npos),
-             message.c_str());
-    const std::string xz = write(dir, "x.txt",
-                                 std::string("\xFD"
-                                             "7zXZ\0\0\0",
-                                             8));
-    message = expect_error([&] { read_all(xz); });
-    QVERIFY2(message.find("xz-compressed") != std::string::npos, message.c_str());
-    message = expect_error([&] { read_all(dir.filePath("missing.txt").toStdString()); });
-    QVERIFY2(message.find("missing.txt: cannot open") != std::string::npos, message.c_str());
   }
 
   void invalidUtf8IsReplacedCountedAndReported() {
