@@ -17,8 +17,13 @@ std::atomic<uint64_t> g_temporaries{0};           // distinct names within one p
 
 std::string temporary_path(const std::string& path) {
   const std::filesystem::path target(path);
-  const std::string name = "." + target.filename().string() + ".tmp-" +
-                           std::to_string(::getpid()) + "-" + std::to_string(g_temporaries++);
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on the chained operator+.
+  std::string name = ".";
+  name += target.filename().string();
+  name += ".tmp-";
+  name += std::to_string(::getpid());
+  name += '-';
+  name += std::to_string(g_temporaries++);
   return (target.parent_path() / name).string();
 }
 

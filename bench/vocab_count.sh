@@ -7,7 +7,7 @@
 # /work/shared/data), VOCAB (Korean BPE size, default 8000), REPEAT (runs per row, best kept;
 # default 3 for glossa, PEER_REPEAT default 1 for the others).
 # Steps: the `review` column of korean/nsmc_reviews.tsv -> WORK/reviews.txt (one review per
-# line); spm_train (Debian) trains a Korean BPE on it; glossa-bench-vocab-count --extend appends
+# line); spm_train (Debian) trains a Korean BPE on it; `glossa-cli vocab merge` appends
 # its new pieces to Llama 2 (score 0) and writes an HF folder; transformers converts that folder
 # to a fast tokenizer (tokenizer.json) once. Timed rows: glossa 1 and 2 threads (reading
 # included), spm_encode --output_format=id (whole process), Python sentencepiece

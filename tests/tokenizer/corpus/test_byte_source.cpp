@@ -3,59 +3,13 @@
 // concatenated members and frames, and truncated or corrupt streams named with the byte offset.
 #include <QTemporaryDir>
 #include <QtTest>
-#include <fstream>
-#include <functional>
 
 #include "base/error.h"
-#include "support/compression.h"
+#include "support/corpus_reading.h"
 #include "tokenizer/corpus/corpus_reader.h"
 
-using glossa::CorpusReader;
-using glossa::Document;
-using glossa::test::gzip;
-using glossa::test::zstd;
-
-namespace {
-
-struct ReadResult {
-  std::vector<Document> docs;
-  glossa::CorpusReadStats stats;
-  double progress = 0;
-  std::vector<std::string> texts() const {
-    std::vector<std::string> out;
-    for (const auto& d : docs) out.push_back(d.text);
-    return out;
-  }
-};
-
-ReadResult read_all(const std::string& path) {
-  CorpusReader reader(path, {});
-  ReadResult result;
-  Document doc;
-  while (reader.next(&doc)) result.docs.push_back(doc);
-  result.stats = reader.stats();
-  result.progress = reader.progress();
-  return result;
-}
-
-std::string write(const QTemporaryDir& dir, const QString& name, std::string_view content) {
-  const std::string path = dir.filePath(name).toStdString();
-  std::ofstream(path, std::ios::binary).write(content.data(), std::streamsize(content.size()));
-  return path;
-}
-
-std::string expect_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const glossa::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-const std::string kKorean = "첫 번째 문서\n두 번째 줄 \U0001F600\nthird line\n";
-
-}  // namespace
+// The shared readers and writers of tests/support/corpus_reading.h.
+using namespace glossa::test;
 
 class TestByteSource : public QObject {
   Q_OBJECT
@@ -63,7 +17,7 @@ class TestByteSource : public QObject {
   void gzipAndZstdReadLikeThePlainFile() {
     QTemporaryDir dir;
     std::string big;
-    for (int i = 0; i < 20000; ++i) big += std::to_string(i) + " " + kKorean;
+    for (int i = 0; i < 20000; ++i) big += std::to_string(i) + " " + kMixedScriptLines;
     const auto plain = read_all(write(dir, "plain.txt", big));
     // Names say nothing: the magic bytes decide.
     const auto gz = read_all(write(dir, "gz.txt", gzip(big)));
@@ -90,7 +44,7 @@ class TestByteSource : public QObject {
   void truncatedOrCorruptCompressedFilesNameTheFile() {
     QTemporaryDir dir;
     std::string big;
-    for (int i = 0; i < 5000; ++i) big += std::to_string(i * 7919) + " " + kKorean;
+    for (int i = 0; i < 5000; ++i) big += std::to_string(i * 7919) + " " + kMixedScriptLines;
     const std::string gz = gzip(big), zs = zstd(big);
     const std::string cut_gz = write(dir, "cut.txt.gz", gz.substr(0, gz.size() / 2));
     std::string message = expect_error([&] { read_all(cut_gz); });

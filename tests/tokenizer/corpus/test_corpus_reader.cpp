@@ -9,8 +9,7 @@
 #include <functional>
 #include <random>
 
-#include "support/compression.h"
-#include "support/test_support.h"
+#include "support/corpus_reading.h"
 #include "tokenizer/corpus/corpus_reader.h"
 #include "base/error.h"
 #include "base/sha256.h"
@@ -22,35 +21,12 @@ using glossa::CorpusReaderOptions;
 using glossa::Document;
 using glossa::test::gzip;
 using glossa::test::zstd;
+using glossa::test::expect_error;
+using glossa::test::kMixedScriptLines;
+using glossa::test::read_all;
+using glossa::test::write;
 
 namespace {
-struct ReadResult {
-  std::vector<Document> docs;
-  glossa::CorpusReadStats stats;
-  double progress = 0;
-  std::vector<std::string> texts() const {
-    std::vector<std::string> out;
-    for (const auto& d : docs) out.push_back(d.text);
-    return out;
-  }
-};
-
-ReadResult read_all(const std::string& path, CorpusReaderOptions options = {}) {
-  CorpusReader reader(path, options);
-  ReadResult result;
-  Document doc;
-  while (reader.next(&doc)) result.docs.push_back(doc);
-  result.stats = reader.stats();
-  result.progress = reader.progress();
-  return result;
-}
-
-std::string write(const QTemporaryDir& dir, const QString& name, std::string_view content) {
-  const std::string path = dir.filePath(name).toStdString();
-  std::ofstream(path, std::ios::binary).write(content.data(), std::streamsize(content.size()));
-  return path;
-}
-
 std::string hash_texts(const std::vector<std::string>& texts) {
   glossa::Sha256 sha;
   for (const auto& t : texts) sha.update(std::string_view(t.data(), t.size() + 1));  // with NUL
@@ -81,16 +57,6 @@ uint64_t peak_rss() {
   return 0;
 }
 
-std::string expect_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const glossa::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-const std::string kKorean = "첫 번째 문서\n두 번째 줄 \U0001F600\nthird line\n";
 }  // namespace
 
 class TestCorpusReader : public QObject {
