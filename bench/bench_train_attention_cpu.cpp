@@ -7,7 +7,7 @@
 //                                    [--isa avx512|avx2|baseline]
 // Prints a Markdown table: per head size, milliseconds of one forward + backward (best of R
 // rounds of 5) of both and their ratio.
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <algorithm>
 #include <chrono>

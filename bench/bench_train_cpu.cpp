@@ -10,7 +10,7 @@
 // Prints one JSON line: shape, parameters, device, dtype, threads, tokens_per_s (steps after the
 // first `--warmup`; on CUDA each step is timed between device synchronisations), losses (every
 // step), flops_per_token (docs/run-config.md) and, with --peak-tflops, mfu.
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <chrono>
 #include <filesystem>

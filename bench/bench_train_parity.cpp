@@ -6,7 +6,7 @@
 // transformers from the same folder in the same dtype and device and prints the differences.
 //   glossa-bench-train-parity --out DIR [--device cpu|cuda] [--dtype float32|bfloat16]
 // Prints one JSON line per variant: its folder and the logits file.
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <filesystem>
 #include <iostream>

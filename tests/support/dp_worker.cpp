@@ -14,7 +14,7 @@
 //   dp_worker hang          rank 1 joins the all_reduce too late: rank 0 must time out
 //   dp_worker control       a pause / stop / checkpoint request on one rank reaches all
 // Exit code 0 = success, 2 = a glossa::Error (message on stderr), 1 = a failed check.
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <chrono>
 #include <cstdio>

@@ -1,1 +1,1 @@
-// Owner of the precompiled torch/torch.h + QtTest header that the training tests reuse.
+// Owner of the precompiled header (training/torch_core.h + QtTest) that the training tests reuse.

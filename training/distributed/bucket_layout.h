@@ -10,7 +10,7 @@
 // their gradients; a slice larger than the bucket size gets a bucket of its own.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #include "training/distributed/control_agreement.h"
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include "training/distributed/process_group.h"
 

@@ -11,7 +11,7 @@
 // mean of the per-rank mean losses is the mean over the global batch.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <memory>

@@ -7,7 +7,7 @@
 // collective.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <chrono>
 #include <memory>

@@ -10,7 +10,7 @@
 //   zero.clip_grad_norm(max); zero.step(); zero.zero_grad();
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <functional>
 #include <map>

@@ -1,6 +1,6 @@
 #include "training/eval/eval_hook.h"
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <algorithm>
 #include <cmath>

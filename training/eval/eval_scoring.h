@@ -2,7 +2,7 @@
 // forward pass, with the LM head applied only there and log-softmax in fp32. Engine-internal.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include "training/model/llama_model.h"
 

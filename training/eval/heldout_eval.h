@@ -3,7 +3,7 @@
 // N steps, `evaluate_model` (eval_api.h) outside training.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 

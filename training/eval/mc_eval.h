@@ -4,7 +4,7 @@
 // log p(continuation tokens). Engine-internal (exposes the model).
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <string>

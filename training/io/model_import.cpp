@@ -1,6 +1,6 @@
 #include "training/api/model_import_api.h"
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include "base/error.h"
 #include "training/io/hf_checkpoint.h"

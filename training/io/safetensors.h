@@ -3,7 +3,7 @@
 // Engine-internal: exposes torch::Tensor.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <map>

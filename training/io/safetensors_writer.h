@@ -5,7 +5,7 @@
 // zero1.h). The bytes equal save_safetensors' for the same tensors. Engine-internal.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <map>
 #include <memory>

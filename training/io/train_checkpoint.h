@@ -6,7 +6,7 @@
 // Engine-internal: exposes torch::Tensor.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <functional>

@@ -5,7 +5,7 @@
 // grouped-query attention needs no repeated keys/values. Engine-internal: exposes torch.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 namespace glossa {
 

@@ -6,7 +6,7 @@
 // operations within float32 rounding. Engine-internal: exposes torch.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 namespace glossa {
 

@@ -4,7 +4,7 @@
 // (no dropout, no RNG): the recomputation must reproduce the forward exactly.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <functional>
 #include <vector>

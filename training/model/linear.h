@@ -3,7 +3,7 @@
 // default Kaiming init (a 7B model is not initialised twice); the model initialises it.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 namespace glossa {
 

@@ -2,7 +2,7 @@
 // embeddings on q and k, causal (optionally sliding-window) attention, output projection.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include "training/model/linear.h"
 #include "training/config/model_config.h"

@@ -1,7 +1,7 @@
 // One pre-norm decoder layer: x + attn(norm(x)), then h + mlp(norm(h)).
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include "training/model/llama_attention.h"
 #include "training/model/llama_mlp.h"

@@ -1,7 +1,7 @@
 // The SwiGLU feed-forward block: down(silu(gate(x)) * up(x)).
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include "training/model/linear.h"
 #include "training/config/model_config.h"

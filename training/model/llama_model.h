@@ -5,7 +5,7 @@
 // heads, D head size, I MLP inner size.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <vector>
 

@@ -2,7 +2,7 @@
 // dtype, then multiply by the weight (in the weight's dtype).
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 namespace glossa {
 

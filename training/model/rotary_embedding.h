@@ -3,7 +3,7 @@
 // scaling) times inv_freq[i] = theta^(-2i/D), computed in float32 like transformers.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <utility>
 

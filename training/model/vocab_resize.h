@@ -12,7 +12,7 @@
 // mean for eeve and mean, a sample for mean_noise and normal.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <string>

@@ -6,7 +6,7 @@
 // fused AdamW kernel (at::_fused_adamw_) on each slice.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <map>

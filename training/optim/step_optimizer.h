@@ -9,7 +9,7 @@
 //   clip_grad_norm(max); step(); zero_grad();
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <map>

@@ -7,7 +7,7 @@
 // Engine-internal: exposes torch.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 namespace glossa {
 

@@ -4,7 +4,7 @@
 // clipping, the NaN/Inf check and the masked AdamW update (sharded or not). Engine-internal.
 #pragma once
 
-#include <torch/torch.h>
+#include "training/torch_core.h"
 
 #include <cstdint>
 #include <vector>
