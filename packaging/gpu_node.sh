@@ -26,7 +26,11 @@ prepare() {
 build() {
   [[ -d $deps/root ]] || { echo "no $deps: run 'packaging/gpu_node.sh prepare' first" >&2; exit 1; }
   local lib=$deps/root/usr/lib/x86_64-linux-gnu
+  # The node's CUDA toolkit when it has one (cmake/GlossaTorch.cmake; else the wheel's headers).
+  local toolkit=""
+  if command -v nvcc >/dev/null; then toolkit="$(dirname "$(dirname "$(command -v nvcc)")")"; fi
   cmake -S . -B "$build" -G Ninja -DGLOSSA_ENGINE_ONLY=ON -DGLOSSA_PYTHON="$python" \
+    -DGLOSSA_CUDA_TOOLKIT="$toolkit" \
     -DCMAKE_PREFIX_PATH="$deps/root/usr" -DSQLite3_INCLUDE_DIR="$deps/root/usr/include" \
     -DSQLite3_LIBRARY="$lib/libsqlite3.so.0" -DOPENSSL_ROOT_DIR="$deps/root/usr" \
     -DOPENSSL_CRYPTO_LIBRARY="$lib/libcrypto.so.3" -DCMAKE_BUILD_RPATH="$lib"
