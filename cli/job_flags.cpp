@@ -1,6 +1,5 @@
 #include "cli/job_flags.h"
 
-#include <limits>
 
 namespace glossa::cli {
 
@@ -51,6 +50,20 @@ CLI::Option* add_option(CLI::App* command, const OptionSpec& spec,
   return nullptr;
 }
 
+// "-5 is out of range: it must be at least 0" (CLI::Range would print both bounds as doubles,
+// the open one as a 309-digit number).
+CLI::Validator range_validator(const OptionSpec& spec) {
+  return CLI::Validator(
+      [spec](std::string& text) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(text, v)) return text + " is not a number";
+        if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max))
+          return text + " is out of range: it must be " + spec.range_text();
+        return "";
+      },
+      spec.range_text());
+}
+
 }  // namespace
 
 JobFlags::JobFlags(CLI::App* command, const jobs::OptionSchema& schema) {
@@ -64,9 +77,7 @@ JobFlags::JobFlags(CLI::App* command, const jobs::OptionSchema& schema) {
     if (spec.check == jobs::PathCheck::kExistingDir) b.option->check(CLI::ExistingDirectory);
     const bool numeric = spec.type == OptionType::kInt || spec.type == OptionType::kNumber ||
                          spec.type == OptionType::kIntList;
-    if (numeric && (spec.min || spec.max))
-      b.option->check(CLI::Range(spec.min.value_or(std::numeric_limits<double>::lowest()),
-                                 spec.max.value_or(std::numeric_limits<double>::max())));
+    if (numeric && (spec.min || spec.max)) b.option->check(range_validator(spec));
     if (spec.cli_delimiter) b.option->delimiter(spec.cli_delimiter);
     if (!spec.env.empty()) b.option->envname(spec.env);
     bindings_.push_back(std::move(b));

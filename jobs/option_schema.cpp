@@ -1,6 +1,7 @@
 #include "jobs/option_schema.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -49,13 +50,24 @@ OptionBuilder option(std::string key, OptionType type, std::string help) {
   return b;
 }
 
-namespace {
-
 std::string number_text(double v) {
   char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(text, sizeof text, "%lld", static_cast<long long>(v));  // 16777216, not 1.7e7
+  } else {
+    std::snprintf(text, sizeof text, "%g", v);
+  }
   return text;
 }
+
+std::string OptionSpec::range_text() const {
+  if (min && max) return "between " + number_text(*min) + " and " + number_text(*max);
+  if (min) return "at least " + number_text(*min);
+  if (max) return "at most " + number_text(*max);
+  return "";
+}
+
+namespace {
 
 nlohmann::json read_typed(const OptionSpec& spec, StrictJson& reader, const nlohmann::json& v) {
   switch (spec.type) {
@@ -79,10 +91,8 @@ void check_value(const OptionSpec& spec, const StrictJson& reader, const nlohman
   }
   const auto check_number = [&](const nlohmann::json& n) {
     const double d = n.get<double>();
-    if (spec.min && d < *spec.min)
-      reader.fail_key(spec.key, "is " + n.dump() + "; it must be at least " + number_text(*spec.min));
-    if (spec.max && d > *spec.max)
-      reader.fail_key(spec.key, "is " + n.dump() + "; it must be at most " + number_text(*spec.max));
+    if ((spec.min && d < *spec.min) || (spec.max && d > *spec.max))
+      reader.fail_key(spec.key, "is " + n.dump() + "; it must be " + spec.range_text());
   };
   if (v.is_number()) check_number(v);
   if (v.is_array())

@@ -46,10 +46,15 @@ struct OptionSpec {
   std::vector<std::string> excludes;      // keys that may not be given together with this one
 
   std::string flag() const;  // the CLI flag, e.g. "--vocab-size"
+  // "between 1 and 256", "at least 0", "at most 1"; empty without a range.
+  std::string range_text() const;
   // {key, type, help, default, required, positional, check, choices, min, max, flag}: the schema
   // as `glossa-cli job list --json` shows it (and a client can build a form from).
   nlohmann::json to_json() const;
 };
+
+// A number as a user wrote it: integers without exponent or decimals (16777216), others %g.
+std::string number_text(double v);
 
 // "string", "integer", "number", "boolean", "list of strings", "list of integers".
 const char* option_type_name(OptionType type);

@@ -51,10 +51,16 @@ rm -rf "$root/work" && mkdir -p "$root/work/shared"
 git clone -q "$repo" "$root/work/glossa"
 bind "$shared" "$root/work/shared/data" ro
 
-# A login as a new user gets: HOME, Debian's PATH, a UTF-8 locale. Nothing else.
+# The certificates this machine trusts (a network behind a TLS-inspecting proxy needs its CA for
+# pip to reach PyPI, as a user's machine on that network would trust it).
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/host-ca-certificates.crt"
+
+# A login as a new user gets: HOME, Debian's PATH, a UTF-8 locale, and the network's
+# certificates for pip. Nothing else.
 in_root() {
   chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PIP_CERT=/etc/host-ca-certificates.crt \
     bash -c "cd /work/glossa && $1"
 }
 failed=0
