@@ -89,6 +89,18 @@ class TestCli : public QObject {
     QCOMPARE(missing.exit_code, 2);
     QVERIFY(missing.err.contains("no-such-file.txt"));
     QCOMPARE(cli({"tokenizer", "train", "--input", path("x"), "--out", "p"}).exit_code, 2);
+    // Out of range: the flag, the value and the valid range in words (no 309-digit bound).
+    const QString existing = glossa::test::program("glossa-cli");
+    const ProcessResult negative =
+        cli({"corpus", "clean", existing, "--out", path("c.jsonl"), "--min-chars", "-5"});
+    QCOMPARE(negative.exit_code, 2);
+    QVERIFY2(negative.err.contains("--min-chars: -5 is out of range: it must be at least 0") &&
+                 negative.err.size() < 200,
+             negative.err.constData());
+    const ProcessResult threads = cli({"pack", "--tokenizer", existing, "--input", existing,
+                                       "--out", path("p"), "--threads", "100000"});
+    QCOMPARE(threads.exit_code, 2);
+    QVERIFY2(threads.err.contains("between 0 and 256"), threads.err.constData());
   }
 
   void corruptModelNamesTheFile() {

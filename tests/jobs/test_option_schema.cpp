@@ -60,9 +60,9 @@ class TestOptionSchema : public QObject {
     QVERIFY(error_of(with("thread", 4)).contains("docs/jobs.md#t"));
     QVERIFY(error_of(with("threads", 2.5)).contains("'threads' has the wrong type"));
     QVERIFY(error_of(with("threads", "4")).contains("'threads' has the wrong type"));
-    QVERIFY(error_of(with("threads", 0)).contains("at least 1"));
-    QVERIFY(error_of(with("threads", 100000)).contains("at most 256"));
-    QVERIFY(error_of(with("share", 1.5)).contains("at most 1"));
+    QVERIFY(error_of(with("threads", 0)).contains("it must be between 1 and 256"));
+    QVERIFY(error_of(with("threads", 100000)).contains("it must be between 1 and 256"));
+    QVERIFY(error_of(with("share", 1.5)).contains("between 0 and 1"));
     QVERIFY(error_of(with("mode", "wordpiece")).contains("one of bpe, unigram"));
     QVERIFY(error_of(with("fast", 1)).contains("true or false"));
     QVERIFY(error_of(with("ids", json::array({1, -2}))).contains("at least 0"));
@@ -70,6 +70,13 @@ class TestOptionSchema : public QObject {
     const QString missing = error_of(with("input", {dir_.filePath("no.txt").toStdString()}));
     QVERIFY2(missing.contains("no.txt") && missing.contains("not an existing file"),
              qPrintable(missing));
+  }
+
+  void rangesReadAsWritten() {
+    QCOMPARE(QString::fromStdString(glossa::jobs::number_text(16777216)), QString("16777216"));
+    QCOMPARE(QString::fromStdString(glossa::jobs::number_text(0.9995)), QString("0.9995"));
+    QCOMPARE(QString::fromStdString(schema_[1].range_text()), QString("between 1 and 256"));
+    QCOMPARE(QString::fromStdString(schema_[5].range_text()), QString("at least 0"));
   }
 
   void flagsFollowTheKeys() {
