@@ -144,6 +144,22 @@ class TestCliEval : public QObject {
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("tpu"), r.err.constData());
   }
+
+  void windowsBeyondTheContextAreRefused() {
+    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    QFile file(model_ + "/config.json");
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const int positions = json::parse(file.readAll().toStdString())["max_position_embeddings"];
+    QVERIFY(positions > 0);
+    for (const char* flag : {"--seq-len", "--max-length"}) {
+      const ProcessResult r = cli({"eval", "--model", model_, "--held-out", heldout_,
+                                   "--requests", requests_, flag, QString::number(100000)});
+      QCOMPARE(r.exit_code, 1);
+      QVERIFY2(r.err.contains("longer than the model's context of " +
+                              QByteArray::number(positions) + " positions"),
+               r.err.constData());
+    }
+  }
 };
 
 QTEST_GUILESS_MAIN(TestCliEval)

@@ -72,6 +72,24 @@ json groups_json(const std::vector<std::pair<std::string, McScores>>& tasks) {
   return out;
 }
 
+// Windows beyond the model's positions would be scored with rotary angles it never saw (a
+// different loss, no warning) at a cost that grows with the square of the window: refused, as
+// glossa-train refuses them.
+void check_context(const EvalOptions& options, const ModelConfig& config,
+                   const std::string& model_path) {
+  const int64_t positions = config.max_position_embeddings;
+  const auto check = [&](int64_t value, const char* key) {
+    if (value > positions)
+      fail("eval options: '" + std::string(key) + "'",
+           std::to_string(value) + " is longer than the model's context of " +
+               std::to_string(positions) + " positions (max_position_embeddings in " + model_path +
+               "/config.json); give at most " + std::to_string(positions) +
+               ", or 0 for the whole context");
+  };
+  check(options.seq_len, "seq_len");
+  check(options.max_length, "max_length");
+}
+
 }  // namespace
 
 json evaluate_model(const std::string& model_path, const std::vector<std::string>& request_files,
@@ -82,6 +100,7 @@ json evaluate_model(const std::string& model_path, const std::vector<std::string
   const ModelConfig config =
       ModelConfig::load((std::filesystem::path(model_path) / "config.json").string());
   // Every check before any compute (and before the weights are read).
+  check_context(options, config, model_path);
   std::vector<RequestFile> files;
   for (const auto& path : request_files) {
     files.push_back(RequestFile::load(path));
