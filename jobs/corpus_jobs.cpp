@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/sqlite_db.h"
+#include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/clean/corpus_cleaner.h"
@@ -59,7 +60,7 @@ JobSpec stats_job() {
       option("script", OptionType::kString, "Target script for the script-share signal")
           .default_to("hangul")
           .one_of(kScripts),
-      option("threads", OptionType::kInt, "Worker threads").default_to(2).at_least(1).at_most(256),
+      option("threads", OptionType::kInt, "Worker threads").default_to(2).at_least(1).at_most(kMaxThreads),
       option("project", OptionType::kString,
              "Project database (SQLite): statistics are stored there and an unchanged file is "
              "not rescanned")

@@ -1,6 +1,7 @@
 // pack and bench.prepare (docs/jobs.md; docs/shards.md, benchmarks-tasks.md): the two jobs that
 // turn text into the token ids the training engine reads.
 #include "base/file_util.h"
+#include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/corpus/corpus_reader.h"
@@ -56,7 +57,7 @@ JobSpec pack_job() {
       option("threads", OptionType::kInt, "Encoder threads (0 = all cores)")
           .default_to(defaults.threads)
           .at_least(0)
-          .at_most(256),
+          .at_most(kMaxThreads),
   };
   add_reader_options(&job.options);
   job.run = run_pack;

@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/corpus/corpus_reader.h"
@@ -77,7 +78,7 @@ JobSpec train_job() {
       option("threads", OptionType::kInt, "Training threads (0 = all cores)")
           .default_to(defaults.num_threads)
           .at_least(0)
-          .at_most(256),
+          .at_most(kMaxThreads),
       option("normalization", OptionType::kString,
              "nmt_nfkc, nfkc, nmt_nfkc_cf, nfkc_cf or identity")
           .default_to(defaults.normalization_rule_name)
@@ -125,7 +126,7 @@ JobSpec analyze_job() {
       option("threads", OptionType::kInt, "Worker threads (0 = all cores)")
           .default_to(0)
           .at_least(0)
-          .at_most(256),
+          .at_most(kMaxThreads),
   };
   add_reader_options(&job.options);
   job.run = run_analyze;

@@ -1,6 +1,7 @@
 // vocab.count, vocab.expand and vocab.merge (docs/jobs.md; docs/vocabulary-expansion.md).
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/corpus/corpus_reader.h"
@@ -62,7 +63,7 @@ JobSpec count_job() {
           .required()
           .existing_file(),
       option("input", OptionType::kStringList, "Corpus files").required().existing_file(),
-      option("threads", OptionType::kInt, "Counting threads").default_to(1).at_least(1).at_most(256),
+      option("threads", OptionType::kInt, "Counting threads").default_to(1).at_least(1).at_most(kMaxThreads),
       option("script", OptionType::kString, "Also count the characters of this script")
           .one_of(kScripts),
       option("tsv", OptionType::kString, "Write id<TAB>piece<TAB>count for every piece here"),
@@ -134,7 +135,7 @@ JobSpec expand_job() {
       option("include", OptionType::kStringList, "Piece kept whatever its count (repeatable)"),
       option("exclude", OptionType::kStringList, "Piece never added (repeatable)"),
       option("max_iterations", OptionType::kInt, "Counting passes at most (10)").at_least(1),
-      option("threads", OptionType::kInt, "Counting threads (1)").at_least(1).at_most(256),
+      option("threads", OptionType::kInt, "Counting threads (1)").at_least(1).at_most(kMaxThreads),
       option("score_policy", OptionType::kString, "Score of appended pieces (zero)")
           .one_of(kScorePolicies),
       option("options", OptionType::kString, "ExpansionOptions JSON; the keys given override it")

@@ -8,6 +8,7 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "base/strict_json.h"
+#include "base/thread_limit.h"
 #include "base/sha256.h"
 #include "tokenizer/corpus/document_batch_pool.h"
 
@@ -68,7 +69,9 @@ void check_ranges(const PackOptions& options) {
   if (!(options.heldout_fraction >= 0.0 && options.heldout_fraction < 1.0))
     fail(where,
          "heldout_fraction must be in [0, 1), got " + std::to_string(options.heldout_fraction));
-  if (options.threads < 0) fail(where, "threads must be >= 0 (0 = all cores)");
+  if (options.threads < 0 || options.threads > kMaxThreads)
+    fail(where, "threads is " + std::to_string(options.threads) + "; it must be between 0 and " +
+                    std::to_string(kMaxThreads) + " (0 = all cores)");
   if (options.min_tokens < 0) fail(where, "min_tokens must be >= 0");
 }
 

@@ -23,6 +23,7 @@
 #include "base/strict_json.h"
 #include "base/process_pipe.h"
 #include "base/file_util.h"
+#include "base/thread_limit.h"
 
 namespace glossa {
 
@@ -93,7 +94,9 @@ void TokenizerTrainerConfig::validate() const {
   if (input_sentence_size < 0) fail(where + ", input_sentence_size", "must be >= 0 (0 = all)");
   if (max_sentence_length < 1) fail(where + ", max_sentence_length", "must be >= 1 byte");
   if (max_sentencepiece_length < 1) fail(where + ", max_sentencepiece_length", "must be >= 1");
-  if (num_threads < 0) fail(where + ", num_threads", "must be >= 0 (0 = all cores)");
+  if (num_threads < 0 || num_threads > kMaxThreads)
+    fail(where + ", num_threads", "is " + std::to_string(num_threads) + "; it must be between 0 and " +
+                                      std::to_string(kMaxThreads) + " (0 = all cores)");
   if (seed < -1 || seed > int64_t(UINT32_MAX)) {
     fail(where + ", seed", "must be -1 (random) or in [0, 4294967295]");
   }

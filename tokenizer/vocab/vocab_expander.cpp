@@ -13,6 +13,7 @@
 #include "tokenizer/vocab/new_token_map_builder.h"
 #include "tokenizer/spm/sp_processor.h"
 #include "base/sqlite_db.h"
+#include "base/thread_limit.h"
 #include "tokenizer/text/utf8.h"
 
 namespace glossa {
@@ -58,7 +59,9 @@ ExpansionOptions ExpansionOptions::from_json(const nlohmann::json& j, const std:
   }
   if (!o.script.empty()) script_ranges(o.script);  // throws on unknown scripts
   if (o.max_iterations < 1) r.fail_key("max_iterations", "must be at least 1");
-  if (o.threads < 1 || o.threads > 256) r.fail_key("threads", "must be from 1 to 256");
+  if (o.threads < 1 || o.threads > kMaxThreads)
+    r.fail_key("threads", "is " + std::to_string(o.threads) + "; it must be between 1 and " +
+                              std::to_string(kMaxThreads));
   return o;
 }
 

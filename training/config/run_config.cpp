@@ -9,6 +9,7 @@
 #include "base/file_util.h"
 #include "base/sha256.h"
 #include "base/strict_json.h"
+#include "base/thread_limit.h"
 #include "training/config/dtype.h"
 #include "training/config/schedule_preset.h"
 
@@ -124,7 +125,9 @@ void RunConfig::validate(const std::string& where) const {
     fail(where, "'dtype' float16 is not supported for training: use float32 or bfloat16");
   if (canonical_dtype(dtype, where + ": dtype") == "bfloat16" && !cuda)
     fail(where, "'dtype' bfloat16 needs device cuda (CPU training runs in float32)");
-  if (threads < 0) fail(where, "'threads' must be >= 0 (0 = torch's default)");
+  if (threads < 0 || threads > kMaxThreads)
+    fail(where, "'threads' is " + std::to_string(threads) + "; it must be between 0 and " +
+                    std::to_string(kMaxThreads) + " (0 = torch's default)");
   if (max_nan_skips < 0) fail(where, "'max_nan_skips' must be >= 0");
   if (peak_tflops < 0) fail(where, "'peak_tflops' must be >= 0 (0 = unknown)");
   if (eval.seq_len < 0) fail(where, "'eval.seq_len' must be >= 0 (0 = the model's, at most 1024)");

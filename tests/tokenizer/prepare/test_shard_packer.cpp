@@ -339,6 +339,8 @@ class TestShardPacker : public QObject {
     }
     QVERIFY_THROWS_EXCEPTION(glossa::Error, PackOptions::from_json({{"heldout_fraction", 1.5}}));
     QVERIFY_THROWS_EXCEPTION(glossa::Error, PackOptions::from_json({{"threads", "four"}}));
+    const QString many = glossa::test::error_of([] { PackOptions::from_json({{"threads", 100000}}); });
+    QVERIFY2(many.contains("between 0 and 256"), qPrintable(many));
   }
 };
 

@@ -125,6 +125,9 @@ class TestRunConfig : public QObject {
     j = minimal();
     j["device"] = "tpu";
     expect_error(j, "device");
+    j = minimal();
+    j["threads"] = 100000;  // would hang in thread-pool creation
+    expect_error(j, "'threads' is 100000; it must be between 0 and 256");
   }
 
   void schedulePathLoadsThePreset() {
