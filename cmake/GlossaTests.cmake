@@ -30,7 +30,9 @@ function(glossa_add_qtests)
       string(REPLACE " " ";" labels "${labels}")
     endif()
     add_test(NAME ${name} COMMAND ${name})
+    # Qt Test's own watchdog (300 s per test function by default) aborted a long data test on a
+    # loaded 2-core machine well inside CTest's limit: one limit, CTest's.
     set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 900
-      ENVIRONMENT "QT_QPA_PLATFORM=offscreen;GLOSSA_SHARED_DATA=${GLOSSA_SHARED_DATA};GLOSSA_PYTHON=${GLOSSA_PYTHON}")
+      ENVIRONMENT "QT_QPA_PLATFORM=offscreen;GLOSSA_SHARED_DATA=${GLOSSA_SHARED_DATA};GLOSSA_PYTHON=${GLOSSA_PYTHON};QTEST_FUNCTION_TIMEOUT=900000")
   endforeach()
 endfunction()

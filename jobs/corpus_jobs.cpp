@@ -20,7 +20,9 @@ const std::vector<std::string> kScripts = {"hangul", "han",      "kana",
                                            "latin",  "cyrillic", "arabic"};
 
 nlohmann::json run_stats(const JobOptions& o, const JobControl& job) {
-  const CorpusReaderOptions reader = reader_options(o);
+  CorpusReaderOptions report_all;  // statistics report invalid UTF-8 rather than refuse it
+  report_all.max_invalid_utf8_share = 1;
+  const CorpusReaderOptions reader = reader_options(o, report_all);
   const ScriptClass target = parse_script_class(o.text("script"));
   const int threads = int(o.integer("threads"));
   std::unique_ptr<SqliteDb> db;
@@ -60,13 +62,16 @@ JobSpec stats_job() {
       option("script", OptionType::kString, "Target script for the script-share signal")
           .default_to("hangul")
           .one_of(kScripts),
-      option("threads", OptionType::kInt, "Worker threads").default_to(2).at_least(1).at_most(kMaxThreads),
+      option("threads", OptionType::kInt, "Worker threads")
+          .default_to(2)
+          .at_least(1)
+          .at_most(kMaxThreads),
       option("project", OptionType::kString,
              "Project database (SQLite): statistics are stored there and an unchanged file is "
              "not rescanned")
           .env("GLOSSA_PROJECT"),
   };
-  add_reader_options(&job.options);
+  add_reader_options(&job.options, 1.0);  // statistics report invalid UTF-8, where and how much
   job.run = run_stats;
   return job;
 }
@@ -104,8 +109,12 @@ nlohmann::json run_clean(const JobOptions& o, const JobControl& job) {
   const CleanOptions options = clean_options(o);
   const std::string out = o.text("out");
   make_parent_dirs(out);
-  MultiFileSource source(o.list("files"), reader_options(o));
-  return clean_corpus(source, out, options, job).to_json();
+  const CorpusReaderOptions reader = reader_options(o);
+  require_text(o.list("files"), reader);
+  MultiFileSource source(o.list("files"), reader);
+  nlohmann::json result = clean_corpus(source, out, options, job).to_json();
+  report_reading(source.stats(), job, &result);
+  return result;
 }
 
 JobSpec clean_job() {

@@ -1,6 +1,7 @@
 #include "jobs/job_registry.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "base/error.h"
 #include "jobs/child_job.h"
@@ -55,7 +56,15 @@ nlohmann::json run_job_here(const JobSpec& job, const nlohmann::json& options,
          "this program was built without the training engine (LibTorch), which the job needs");
   const JobOptions checked(check_job_options(job, options));
   control.check_cancelled();
-  return job.run(checked, control);
+  try {
+    return job.run(checked, control);
+  } catch (const std::filesystem::filesystem_error& e) {
+    // std::filesystem's own text ("filesystem error: cannot create directories: ...") reached
+    // users as an "unexpected error": say which path and why, in the engine's words.
+    const std::string path = e.path1().empty() ? "job " + job.name : e.path1().string();
+    const std::string other = e.path2().empty() ? "" : " (with " + e.path2().string() + ")";
+    fail(path, e.code().message() + other);
+  }
 }
 
 nlohmann::json run_job(const JobSpec& job, const nlohmann::json& options,

@@ -25,8 +25,12 @@ nlohmann::json run_pack(const JobOptions& o, const JobControl& job) {
   options.threads = int(o.integer("threads"));
   make_parent_dirs(options.output_prefix);
   const auto tokenizer = SpProcessor::load(o.text("tokenizer"));
-  MultiFileSource source(o.list("input"), reader_options(o));
-  return pack_corpus(*tokenizer, source, options, job).to_json();
+  const CorpusReaderOptions reader = reader_options(o);
+  require_text(o.list("input"), reader);
+  MultiFileSource source(o.list("input"), reader);
+  nlohmann::json result = pack_corpus(*tokenizer, source, options, job).to_json();
+  report_reading(source.stats(), job, &result);
+  return result;
 }
 
 JobSpec pack_job() {

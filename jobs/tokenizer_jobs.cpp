@@ -37,11 +37,15 @@ nlohmann::json run_train(const JobOptions& o, const JobControl& job) {
   const TokenizerTrainerConfig config = trainer_config(o);
   const std::string out = o.text("out");
   make_parent_dirs(out);
-  MultiFileSource source(o.list("input"), reader_options(o));
+  const CorpusReaderOptions reader = reader_options(o);
+  require_text(o.list("input"), reader);
+  MultiFileSource source(o.list("input"), reader);
   const TokenizerTrainingResult r = train_tokenizer(source, config, out, job);
-  return {{"model", r.model_path},         {"vocab", r.vocab_path},
-          {"vocab_size", r.model.size()},  {"sentences", r.sentences},
-          {"fingerprint", r.model.fingerprint()}, {"config", config.to_json()}};
+  nlohmann::json result = {{"model", r.model_path},         {"vocab", r.vocab_path},
+                           {"vocab_size", r.model.size()},  {"sentences", r.sentences},
+                           {"fingerprint", r.model.fingerprint()}, {"config", config.to_json()}};
+  report_reading(source.stats(), job, &result);
+  return result;
 }
 
 JobSpec train_job() {
@@ -102,8 +106,12 @@ nlohmann::json run_analyze(const JobOptions& o, const JobControl& job) {
   AnalysisOptions options;
   options.max_documents = uint64_t(o.integer("max_documents"));
   options.threads = int(o.integer("threads"));
-  MultiFileSource source(o.list("input"), reader_options(o));
-  return analyze_tokenizers(processors, source, options, job, names).to_json();
+  const CorpusReaderOptions reader = reader_options(o);
+  require_text(o.list("input"), reader);
+  MultiFileSource source(o.list("input"), reader);
+  nlohmann::json result = analyze_tokenizers(processors, source, options, job, names).to_json();
+  report_reading(source.stats(), job, &result);
+  return result;
 }
 
 JobSpec analyze_job() {

@@ -36,12 +36,14 @@ nlohmann::json run_count(const JobOptions& o, const JobControl& job) {
   options.threads = int(o.integer("threads"));
   options.memoize = !o.flag("no_memo");
   if (o.has("script")) options.char_ranges = script_ranges(o.text("script"));
-  MultiFileSource source(o.list("input"), reader_options(o));
+  const CorpusReaderOptions reader = reader_options(o);
+  require_text(o.list("input"), reader);
+  MultiFileSource source(o.list("input"), reader);
   const CountResult r = count_corpus(*processor, source, options, job);
   if (o.has("tsv")) write_file_atomically(o.text("tsv"), counts_tsv(processor->model(), r.token_counts));
   nlohmann::json chars = nlohmann::json::array();
   for (const auto& [c, n] : r.char_counts) chars.push_back({static_cast<uint32_t>(c), n});
-  return {{"tokenizer", tokenizer},
+  nlohmann::json result = {{"tokenizer", tokenizer},
           {"fingerprint", processor->model().fingerprint()},
           {"vocab_size", processor->vocab_size()},
           {"documents", r.documents},
@@ -51,6 +53,8 @@ nlohmann::json run_count(const JobOptions& o, const JobControl& job) {
           {"seconds", r.seconds},
           {"counts", r.token_counts},
           {"char_counts", chars}};
+  report_reading(source.stats(), job, &result);
+  return result;
 }
 
 JobSpec count_job() {
@@ -63,7 +67,10 @@ JobSpec count_job() {
           .required()
           .existing_file(),
       option("input", OptionType::kStringList, "Corpus files").required().existing_file(),
-      option("threads", OptionType::kInt, "Counting threads").default_to(1).at_least(1).at_most(kMaxThreads),
+      option("threads", OptionType::kInt, "Counting threads")
+          .default_to(1)
+          .at_least(1)
+          .at_most(kMaxThreads),
       option("script", OptionType::kString, "Also count the characters of this script")
           .one_of(kScripts),
       option("tsv", OptionType::kString, "Write id<TAB>piece<TAB>count for every piece here"),
@@ -103,7 +110,9 @@ ExpansionOptions expansion_options(const JobOptions& o) {
 
 nlohmann::json run_expand(const JobOptions& o, const JobControl& job) {
   const std::string out = o.text("out");
-  const ExpansionOutput r = run_vocab_expansion(expansion_options(o), out, o.text("project"), job);
+  const ExpansionOptions options = expansion_options(o);
+  require_text(options.corpus_files, options.reader);
+  const ExpansionOutput r = run_vocab_expansion(options, out, o.text("project"), job);
   nlohmann::json result = r.report;
   result["out"] = out;
   result["database"] = r.database;
@@ -135,7 +144,9 @@ JobSpec expand_job() {
       option("include", OptionType::kStringList, "Piece kept whatever its count (repeatable)"),
       option("exclude", OptionType::kStringList, "Piece never added (repeatable)"),
       option("max_iterations", OptionType::kInt, "Counting passes at most (10)").at_least(1),
-      option("threads", OptionType::kInt, "Counting threads (1)").at_least(1).at_most(kMaxThreads),
+      option("threads", OptionType::kInt, "Counting threads (1)")
+          .at_least(1)
+          .at_most(kMaxThreads),
       option("score_policy", OptionType::kString, "Score of appended pieces (zero)")
           .one_of(kScorePolicies),
       option("options", OptionType::kString, "ExpansionOptions JSON; the keys given override it")

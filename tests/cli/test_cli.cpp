@@ -53,6 +53,24 @@ void writeSample(const QString& nsmc, const QString& out, int reviews) {
   file.write("1\t2\t3\t4\tbroken \xC3( review\n");
 }
 
+// Writes `bytes` to `path`; returns the path.
+QString writeBytes(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  if (f.open(QIODevice::WriteOnly)) f.write(bytes);
+  return path;
+}
+
+// 64 KiB of pseudo-random bytes (fixed seed): what a user gets from a binary file or a wrong path.
+QByteArray randomBytes() {
+  QByteArray b(65536, 0);
+  uint32_t x = 2463534242u;
+  for (char& c : b) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = char(x & 0xFF);
+  }
+  return b;
+}
+
 }  // namespace
 
 class TestCli : public QObject {
@@ -213,6 +231,47 @@ class TestCli : public QObject {
       QVERIFY2(single_char || counts["counts"][id].get<uint64_t>() >= 30,
                pieces["pieces"][id][0].get<std::string>().c_str());
     }
+  }
+
+  void garbageAndEmptyInputsFailClearlyAndLeaveNothing() {
+    const QString tok = path("tiny.model");
+    if (sample_.isEmpty()) QSKIP("shared data (NSMC, Llama 2 tokenizer) not found");
+    QFile::copy(llama_, tok);
+    const QString random = writeBytes(path("random.bin"), randomBytes());
+    const QString empty = writeBytes(path("empty.txt"), "");
+    const QString blank = writeBytes(path("blank.txt"), "  \n\n \t \n");
+    struct Case { QStringList args; QString out; };
+    for (const QString& input : {random, empty, blank}) {
+      const QList<Case> cases = {
+          {{"corpus", "clean", input, "--out", path("c.jsonl")}, path("c.jsonl")},
+          {{"tokenizer", "train", "--input", input, "--vocab-size", "300", "--out", path("t")},
+           path("t.model")},
+          {{"vocab", "count", "--tokenizer", tok, "--input", input, "--tsv", path("n.tsv")},
+           path("n.tsv")},
+          {{"pack", "--tokenizer", tok, "--input", input, "--out", path("p")}, path("p.bin")},
+          {{"tokenizer", "analyze", "--tokenizer", tok, "--input", input}, QString()},
+      };
+      for (const Case& c : cases) {
+        const ProcessResult r = cli(c.args);
+        const QByteArray what = input == random ? "is invalid UTF-8" : "no text";
+        QVERIFY2(r.exit_code == 1 && r.err.contains(what) && !r.err.contains("signal"),
+                 qPrintable(c.args.join(' ') + " -> " + QString::number(r.exit_code) + ": " +
+                            r.err));
+        QVERIFY2(c.out.isEmpty() || !QFile::exists(c.out), qPrintable(c.out + " left behind"));
+      }
+    }
+    // Statistics report it; the limit can be raised; a little invalid UTF-8 is read and reported.
+    CLI_JSON(stats, {"corpus", "stats", random});
+    QVERIFY(stats[0]["read"]["invalid_utf8"].get<int>() > 1000);
+    CLI_JSON(raised, {"vocab", "count", "--tokenizer", tok, "--input", random,
+                      "--max-invalid-utf8", "1"});
+    QVERIFY(raised["read"]["invalid_utf8"].get<int>() > 1000);
+    const ProcessResult some = cli({"vocab", "count", "--tokenizer", tok, "--input", sample_,
+                                    "--column", "review"});
+    QCOMPARE(some.exit_code, 0);
+    QVERIFY2(some.err.contains("1 invalid UTF-8 sequences were read as U+FFFD; the first at line "
+                               "6002"),
+             some.err.constData());
   }
 
   void ctrlCCancelsWithoutOutput() {

@@ -4,6 +4,7 @@
 // group and the held-out set with the numbers transformers computes on the same ids
 // (tests/python/eval_reference.py); a request file of another tokenizer is refused naming it,
 // bad usage exits 2.
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <cmath>
@@ -143,6 +144,37 @@ class TestCliEval : public QObject {
         cli({"eval", "--model", model_, "--requests", requests_, "--device", "tpu"});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("tpu"), r.err.constData());
+  }
+
+  void nonFiniteWeightsAreRefusedNamingTheTensor() {
+    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    // A copy of the model with one NaN in its last tensor (F32 data: the last 4 bytes of the file).
+    const QString broken = path("nan-model");
+    QVERIFY(QDir().mkpath(broken));
+    for (const QString& f : QDir(model_).entryList(QDir::Files))
+      QVERIFY(QFile::copy(model_ + "/" + f, broken + "/" + f));
+    QFile weights(broken + "/model.safetensors");
+    QVERIFY(weights.open(QIODevice::ReadWrite));
+    quint64 header = 0;
+    QCOMPARE(weights.read(reinterpret_cast<char*>(&header), 8), qint64(8));
+    const json index = json::parse(weights.read(qint64(header)).toStdString());
+    std::string last;
+    int64_t end = -1;
+    for (const auto& [name, entry] : index.items())
+      if (name != "__metadata__" && entry["data_offsets"][1].get<int64_t>() > end) {
+        end = entry["data_offsets"][1].get<int64_t>();
+        last = name;
+      }
+    QCOMPARE(QString::fromStdString(index[last]["dtype"].get<std::string>()), QString("F32"));
+    const float nan = std::nanf("");
+    QVERIFY(weights.seek(qint64(8 + header + end - 4)));
+    QCOMPARE(weights.write(reinterpret_cast<const char*>(&nan), 4), qint64(4));
+    weights.close();
+    const ProcessResult r = cli({"eval", "--model", broken, "--requests", requests_});
+    QCOMPARE(r.exit_code, 1);
+    QVERIFY2(r.err.contains(QByteArray::fromStdString("tensor \"" + last + "\" holds 1 of")) &&
+                 r.err.contains("NaN or infinite"),
+             r.err.constData());
   }
 
   void windowsBeyondTheContextAreRefused() {

@@ -30,8 +30,16 @@ struct ReadResult {
   }
 };
 
+// Reader options that read any amount of invalid UTF-8: the reading tests feed small files that
+// are mostly invalid on purpose (the limit itself has its own test).
+inline CorpusReaderOptions lenient() {
+  CorpusReaderOptions o;
+  o.max_invalid_utf8_share = 1;
+  return o;
+}
+
 // Every document of `path`, with the reader's statistics and final progress.
-inline ReadResult read_all(const std::string& path, CorpusReaderOptions options = {}) {
+inline ReadResult read_all(const std::string& path, CorpusReaderOptions options = lenient()) {
   CorpusReader reader(path, options);
   ReadResult result;
   Document doc;

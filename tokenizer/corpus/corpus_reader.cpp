@@ -2,6 +2,7 @@
 #include "tokenizer/corpus/json_field_scanner.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "tokenizer/corpus/byte_source.h"
@@ -42,6 +43,9 @@ struct CorpusReader::Impl {
   void report_invalid(const std::vector<utf8::Problem>& problems, std::string_view text,
                       size_t base, uint64_t line, uint64_t offset);
   void skip(uint64_t line, uint64_t offset, std::string why);
+  // Fails (naming the file, the share and the first place) when too much of the text read so far
+  // is invalid UTF-8 (options.max_invalid_utf8_share, JSON key max_invalid_utf8).
+  void check_invalid_share(bool at_end) const;
 
   // The next physical line that fits in record_limit; longer ones are skipped and reported.
   bool next_record_line(LineSegment* ln, const char* what);
@@ -108,13 +112,35 @@ bool CorpusReader::Impl::next(Document* doc) {
     }
   }
   stats.input_bytes = lines.source().disk_bytes_consumed();
-  if (!got) return false;
+  if (!got) {
+    check_invalid_share(true);
+    return false;
+  }
   if (doc->source != path) doc->source = path;
   doc->line = doc_line;
   doc->byte_offset = doc_offset;
   ++stats.documents;
   stats.text_bytes += doc->text.size();
+  check_invalid_share(false);
   return true;
+}
+
+void CorpusReader::Impl::check_invalid_share(bool at_end) const {
+  const double limit = options.max_invalid_utf8_share;
+  if (limit >= 1 || stats.invalid_utf8 == 0 || (!at_end && stats.text_bytes < 4096)) return;
+  const double share = double(stats.invalid_utf8) / double(std::max<uint64_t>(1, stats.text_bytes));
+  if (share <= limit) return;
+  const InputProblem& first = stats.first_invalid_utf8.front();
+  char shares[64];
+  std::snprintf(shares, sizeof shares,
+                "%.1f%% of the text read so far (limit %g%%: max_invalid_utf8", 100 * share,
+                100 * limit);
+  fail(path, std::string(shares) + ", --max-invalid-utf8) is invalid UTF-8: " +
+                 std::to_string(stats.invalid_utf8) + " invalid sequences in " +
+                 std::to_string(stats.text_bytes) + " bytes, the first at line " +
+                 std::to_string(first.line) + ", byte " + std::to_string(first.byte_offset) +
+                 ". Is it a UTF-8 text file? `glossa-cli corpus stats` shows where; a higher "
+                 "limit reads it with U+FFFD for the invalid bytes");
 }
 
 // Cuts doc->text at max_document_bytes when longer (the rest goes to `carry`). Returns whether

@@ -65,7 +65,8 @@ nlohmann::json CorpusReaderOptions::to_json() const {
           {"column", column},
           {"column_index", column_index},
           {"header", header},
-          {"max_document_bytes", max_document_bytes}};
+          {"max_document_bytes", max_document_bytes},
+          {"max_invalid_utf8", max_invalid_utf8_share}};
 }
 
 CorpusReaderOptions CorpusReaderOptions::from_json(const nlohmann::json& json,
@@ -84,7 +85,10 @@ CorpusReaderOptions CorpusReaderOptions::from_json(const nlohmann::json& json,
   r.get("column_index", o.column_index);
   r.get("header", o.header);
   r.get("max_document_bytes", o.max_document_bytes);
+  r.get("max_invalid_utf8", o.max_invalid_utf8_share);
   r.finish();
+  if (!(o.max_invalid_utf8_share >= 0 && o.max_invalid_utf8_share <= 1))
+    r.fail_key("max_invalid_utf8", "must be between 0 and 1");
   return o;
 }
 

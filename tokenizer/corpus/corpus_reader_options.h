@@ -26,8 +26,13 @@ struct CorpusReaderOptions {
   bool header = true;           // TSV/CSV: the first row names the columns
   size_t max_document_bytes = size_t(16) << 20;  // longer documents are split at UTF-8 boundaries
   size_t max_reported = 10;     // how many invalid-UTF-8 / malformed-record occurrences to keep
+  // Reading fails when more than this share of the text is invalid UTF-8 (invalid sequences per
+  // byte handed out, checked from 4 KiB on and at the end): random bytes or a file in another
+  // encoding are refused instead of read as U+FFFD. 1 = never fail (corpus stats reports it).
+  double max_invalid_utf8_share = 0.01;
 
-  // {format, field, column, column_index, header, max_document_bytes}: what a user sets.
+  // {format, field, column, column_index, header, max_document_bytes, max_invalid_utf8}:
+  // what a user sets.
   nlohmann::json to_json() const;
   // The same keys, read strictly (docs/corpus-formats.md); missing keys keep the defaults.
   static CorpusReaderOptions from_json(const nlohmann::json& json, const std::string& where);

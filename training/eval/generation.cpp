@@ -6,14 +6,11 @@
 #include <numeric>
 
 #include "base/error.h"
+#include "training/metrics/mc_metrics.h"  // argmax_first (numpy.argmax)
 
 namespace glossa {
 
 namespace {
-
-int64_t argmax_first(const std::vector<double>& values) {
-  return std::max_element(values.begin(), values.end()) - values.begin();  // first maximum
-}
 
 // softmax(logits / temperature) in float64, (V).
 std::vector<double> softmax(const std::vector<double>& logits, double temperature) {

@@ -5,6 +5,7 @@
 #include "base/error.h"
 #include "training/config/dtype.h"
 #include "base/file_util.h"
+#include "training/io/finite_check.h"
 #include "training/io/safetensors_checkpoint.h"
 
 namespace fs = std::filesystem;
@@ -55,7 +56,9 @@ LlamaForCausalLM load_hf_model(const std::string& dir, torch::Dtype dtype, torch
       fail(checkpoint.file_of(name), "tensor \"" + name + "\" has shape " + shape_text(e.shape) +
                                          ", expected " + c10::str(named.value().sizes()) +
                                          " from config.json");
-    named.value().copy_(checkpoint.tensor(name));  // converts dtype and moves to the device
+    const torch::Tensor value = checkpoint.tensor(name);
+    require_finite(value, name, checkpoint.file_of(name));
+    named.value().copy_(value);  // converts dtype and moves to the device
   }
   for (const auto& name : checkpoint.names())
     if (!params.contains(name) && !harmless_extra(name, config))

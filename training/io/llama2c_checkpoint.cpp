@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "training/io/finite_check.h"
 
 namespace glossa {
 
@@ -150,6 +151,7 @@ LlamaForCausalLM load_llama2c_model(const std::string& path, torch::Dtype dtype,
   torch::NoGradGuard no_grad;
   const auto params = model->named_parameters();
   const auto set = [&](const std::string& name, const torch::Tensor& value) {
+    require_finite(value, name, path);
     params[name].copy_(value);  // converts dtype and moves to the device
   };
   const auto layer = [](int64_t l, const char* rest) {

@@ -113,6 +113,7 @@ class TestCorpusReader : public QObject {
     const std::string content = "ab\x80z\nxy\xC0\xAF!\na\xED\xA0\x80!\nok\xE2\x82";
     CorpusReaderOptions options;
     options.max_reported = 4;
+    options.max_invalid_utf8_share = 1;  // 7 invalid sequences in 31 bytes: read them anyway
     const auto r = read_all(write(dir, "bad.txt", content), options);
     const std::string f(glossa::utf8::kReplacementUtf8);
     QCOMPARE(r.texts(), (std::vector<std::string>{"ab" + f + "z", "xy" + f + f + "!",
@@ -127,6 +128,32 @@ class TestCorpusReader : public QObject {
       QVERIFY2(p.what.rfind("invalid UTF-8 (", 0) == 0, p.what.c_str());
     }
     QVERIFY(r.stats.first_invalid_utf8[3].what.find("surrogate") != std::string::npos);
+  }
+
+  void mostlyInvalidUtf8FailsNamingFileShareAndPlace() {
+    QTemporaryDir dir;
+    // 8 KiB of 0xFF after one good line: a binary file, not text.
+    const std::string binary = "good line\n" + std::string(8192, '\xFF') + "\n";
+    const std::string path = write(dir, "binary.dat", binary);
+    const QString error = glossa::test::error_of([&] { read_all(path, CorpusReaderOptions{}); });
+    QVERIFY2(error.contains("binary.dat") && error.contains("is invalid UTF-8") &&
+                 error.contains("limit 1%: max_invalid_utf8") && error.contains("line 2, byte 10"),
+             qPrintable(error));
+    CorpusReaderOptions anyway;
+    anyway.max_invalid_utf8_share = 1;
+    QCOMPARE(read_all(path, anyway).stats.invalid_utf8, uint64_t(8192));
+    // One bad byte in 10 KiB of text is repaired and counted, not refused.
+    std::string text;
+    for (int i = 0; i < 400; ++i) text += "line " + std::to_string(i) + " of ordinary text\n";
+    text += "one \xC3( bad\n";
+    QCOMPARE(read_all(write(dir, "mostly.txt", text), CorpusReaderOptions{}).stats.invalid_utf8,
+             uint64_t(1));
+    // The limit is part of the reader's JSON, read strictly.
+    QCOMPARE(CorpusReaderOptions::from_json({{"max_invalid_utf8", 0.5}}, "t").max_invalid_utf8_share,
+             0.5);
+    QVERIFY(glossa::test::error_of([] {
+              CorpusReaderOptions::from_json({{"max_invalid_utf8", 2}}, "t");
+            }).contains("max_invalid_utf8"));
   }
 
   void emptyFilesGiveNoDocumentsAndNoError() {
@@ -228,6 +255,7 @@ class TestCorpusReader : public QObject {
           CorpusReaderOptions options;
           options.format = paragraphs ? CorpusFormat::kParagraphs : CorpusFormat::kText;
           options.max_document_bytes = max;
+          options.max_invalid_utf8_share = 1;  // a quarter of the atoms are invalid on purpose
           const auto r = read_all(path, options);
           std::vector<std::string> joined;
           uint64_t last_start = UINT64_MAX;
@@ -426,7 +454,7 @@ class TestCorpusReader : public QObject {
     QTemporaryDir dir;
     const std::string a = write(dir, "a.txt", "one\ntwo\n");
     const std::string b = write(dir, "b.txt.gz", gzip("three\n\xFF\n"));
-    glossa::MultiFileSource source({a, b}, {});
+    glossa::MultiFileSource source({a, b}, glossa::test::lenient());
     Document doc;
     std::vector<std::string> texts, sources;
     QCOMPARE(source.progress(), 0.0);

@@ -111,7 +111,9 @@ class TestCorpusScanner : public QObject {
   void readProblemsAreCarriedFromTheReader() {
     QTemporaryDir dir;
     const std::string path = write(dir, "c.txt", "좋은 영화\nbad \xFF byte\n\n좋은 영화\n");
-    CorpusReader reader(path);
+    CorpusReaderOptions report_all;  // as corpus stats reads: report invalid UTF-8, never refuse
+    report_all.max_invalid_utf8_share = 1;
+    CorpusReader reader(path, report_all);
     const CorpusStats s = glossa::scan_corpus(reader, ScriptClass::kHangul, 2, {});
     QCOMPARE(s.documents, uint64_t(3));
     QCOMPARE(s.duplicate_documents(), uint64_t(1));
@@ -122,7 +124,7 @@ class TestCorpusScanner : public QObject {
     QCOMPARE(s.script_chars[size_t(ScriptClass::kPunctuation)], uint64_t(1));  // the U+FFFD
     QCOMPARE(s.to_json()["read"]["invalid_utf8"].get<uint64_t>(), uint64_t(1));
 
-    glossa::MultiFileSource multi({path, write(dir, "d.txt", "\xC3(\n")}, CorpusReaderOptions{});
+    glossa::MultiFileSource multi({path, write(dir, "d.txt", "\xC3(\n")}, report_all);
     const CorpusStats m = glossa::scan_corpus(multi, ScriptClass::kHangul, 1, {});
     QCOMPARE(m.documents, uint64_t(4));
     QCOMPARE(m.read->invalid_utf8, uint64_t(2));
