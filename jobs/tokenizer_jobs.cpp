@@ -1,5 +1,6 @@
 // tokenizer.train and tokenizer.analyze (docs/jobs.md; docs/tokenizer-files.md,
 // tokenizer-analysis.md). Training forks SentencePiece, so it runs in glossa-worker.
+#include <filesystem>
 #include <memory>
 
 #include "base/error.h"
@@ -36,6 +37,12 @@ TokenizerTrainerConfig trainer_config(const JobOptions& o) {
 nlohmann::json run_train(const JobOptions& o, const JobControl& job) {
   const TokenizerTrainerConfig config = trainer_config(o);
   const std::string out = o.text("out");
+  // `--out dir/` would write the hidden files dir/.model and dir/.vocab.
+  if (out.empty() || out.back() == '/' || std::filesystem::is_directory(out))
+    fail("tokenizer.train, 'out' \"" + out + "\"",
+         "is a folder, but it is a prefix: give e.g. \"" +
+             (std::filesystem::path(out) / "tokenizer").string() +
+             "\" for tokenizer.model and tokenizer.vocab there");
   make_parent_dirs(out);
   const CorpusReaderOptions reader = reader_options(o);
   require_text(o.list("input"), reader);

@@ -4,6 +4,7 @@
 // usage, bad input and Ctrl-C give the documented exit status and messages.
 #include <signal.h>
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -259,6 +260,15 @@ class TestCli : public QObject {
                             r.err));
         QVERIFY2(c.out.isEmpty() || !QFile::exists(c.out), qPrintable(c.out + " left behind"));
       }
+    }
+    // An output prefix that is a folder would write hidden files (dir/.model): refused.
+    QDir().mkpath(path("tokdir"));
+    for (const QString& out : {path("tokdir") + "/", path("tokdir")}) {
+      const ProcessResult r = cli({"tokenizer", "train", "--input", sample_, "--column", "review",
+                                   "--vocab-size", "300", "--out", out});
+      QVERIFY2(r.exit_code == 1 && r.err.contains("is a folder, but it is a prefix"),
+               r.err.constData());
+      QVERIFY(!QFile::exists(path("tokdir/.model")));
     }
     // Statistics report it; the limit can be raised; a little invalid UTF-8 is read and reported.
     CLI_JSON(stats, {"corpus", "stats", random});
