@@ -6,6 +6,7 @@
 #include "base/sqlite_db.h"
 #include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
+#include "jobs/output_paths.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/clean/corpus_cleaner.h"
 #include "tokenizer/corpus/corpus_reader.h"
@@ -108,6 +109,7 @@ CleanOptions clean_options(const JobOptions& o) {
 nlohmann::json run_clean(const JobOptions& o, const JobControl& job) {
   const CleanOptions options = clean_options(o);
   const std::string out = o.text("out");
+  refuse_overwriting_inputs({out, clean_report_path(out)}, o.list("files"));
   make_parent_dirs(out);
   const CorpusReaderOptions reader = reader_options(o);
   require_text(o.list("files"), reader);

@@ -3,6 +3,7 @@
 #include "base/file_util.h"
 #include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
+#include "jobs/output_paths.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/corpus/corpus_reader.h"
 #include "tokenizer/prepare/benchmark_requests.h"
@@ -23,6 +24,10 @@ nlohmann::json run_pack(const JobOptions& o, const JobControl& job) {
   options.append_eos = !o.flag("no_eos");
   options.min_tokens = int(o.integer("min_tokens"));
   options.threads = int(o.integer("threads"));
+  const std::string& p = options.output_prefix;
+  refuse_overwriting_inputs({p + ".bin", p + ".idx", p + "_heldout.bin", p + "_heldout.idx",
+                             p + ".manifest.json"},
+                            o.list("input"));
   make_parent_dirs(options.output_prefix);
   const auto tokenizer = SpProcessor::load(o.text("tokenizer"));
   const CorpusReaderOptions reader = reader_options(o);

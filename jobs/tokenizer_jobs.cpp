@@ -7,6 +7,7 @@
 #include "base/file_util.h"
 #include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
+#include "jobs/output_paths.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/corpus/corpus_reader.h"
 #include "tokenizer/spm/sp_processor.h"
@@ -43,6 +44,7 @@ nlohmann::json run_train(const JobOptions& o, const JobControl& job) {
          "is a folder, but it is a prefix: give e.g. \"" +
              (std::filesystem::path(out) / "tokenizer").string() +
              "\" for tokenizer.model and tokenizer.vocab there");
+  refuse_overwriting_inputs({out + ".model", out + ".vocab"}, o.list("input"));
   make_parent_dirs(out);
   const CorpusReaderOptions reader = reader_options(o);
   require_text(o.list("input"), reader);

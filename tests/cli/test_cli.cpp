@@ -54,6 +54,12 @@ void writeSample(const QString& nsmc, const QString& out, int reviews) {
   file.write("1\t2\t3\t4\tbroken \xC3( review\n");
 }
 
+// The bytes of `path` (empty when it cannot be read).
+QByteArray readAll(const QString& path) {
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
 // Writes `bytes` to `path`; returns the path.
 QString writeBytes(const QString& path, const QByteArray& bytes) {
   QFile f(path);
@@ -270,6 +276,18 @@ class TestCli : public QObject {
                r.err.constData());
       QVERIFY(!QFile::exists(path("tokdir/.model")));
     }
+    // An output that is an input is refused before the input is touched.
+    const QByteArray before = readAll(sample_);
+    const ProcessResult self = cli({"corpus", "clean", sample_, "--column", "review", "--out",
+                                    sample_});
+    QVERIFY2(self.exit_code == 1 && self.err.contains("is also an input of this job"),
+             self.err.constData());
+    const QString prefix = sample_.left(sample_.lastIndexOf('.'));
+    writeBytes(prefix + ".bin", "shard input");
+    const ProcessResult pack = cli({"pack", "--tokenizer", tok, "--input", prefix + ".bin",
+                                    "--max-invalid-utf8", "1", "--out", prefix});
+    QVERIFY2(pack.exit_code == 1 && pack.err.contains("is also an input"), pack.err.constData());
+    QCOMPARE(readAll(sample_), before);
     // Statistics report it; the limit can be raised; a little invalid UTF-8 is read and reported.
     CLI_JSON(stats, {"corpus", "stats", random});
     QVERIFY(stats[0]["read"]["invalid_utf8"].get<int>() > 1000);

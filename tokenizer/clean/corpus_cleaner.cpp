@@ -276,7 +276,7 @@ CleanReport clean_corpus(DocumentSource& in, const std::string& out_jsonl,
                          const CleanOptions& options, const JobControl& job) {
   options.validate();
   const auto start = std::chrono::steady_clock::now();
-  job.report(0.0, "cleaning into " + out_jsonl + " with " + options.to_json().dump());
+  job.report(0.0, "cleaning into " + out_jsonl);  // the options are in the report
   Cleaner cleaner(options, out_jsonl);
   Document doc;
   while (in.next(&doc)) {
