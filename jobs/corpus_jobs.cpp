@@ -20,9 +20,12 @@ namespace {
 const std::vector<std::string> kScripts = {"hangul", "han",      "kana",
                                            "latin",  "cyrillic", "arabic"};
 
+// Statistics report invalid UTF-8 (how much, where) rather than refuse it.
+constexpr double kStatsMaxInvalidUtf8 = 1.0;
+
 nlohmann::json run_stats(const JobOptions& o, const JobControl& job) {
-  CorpusReaderOptions report_all;  // statistics report invalid UTF-8 rather than refuse it
-  report_all.max_invalid_utf8_share = 1;
+  CorpusReaderOptions report_all;
+  report_all.max_invalid_utf8_share = kStatsMaxInvalidUtf8;
   const CorpusReaderOptions reader = reader_options(o, report_all);
   const ScriptClass target = parse_script_class(o.text("script"));
   const int threads = int(o.integer("threads"));
@@ -72,7 +75,7 @@ JobSpec stats_job() {
              "not rescanned")
           .env("GLOSSA_PROJECT"),
   };
-  add_reader_options(&job.options, 1.0);  // statistics report invalid UTF-8, where and how much
+  add_reader_options(&job.options, kStatsMaxInvalidUtf8);
   job.run = run_stats;
   return job;
 }
@@ -111,11 +114,9 @@ nlohmann::json run_clean(const JobOptions& o, const JobControl& job) {
   const std::string out = o.text("out");
   refuse_overwriting_inputs({out, clean_report_path(out)}, o.list("files"));
   make_parent_dirs(out);
-  const CorpusReaderOptions reader = reader_options(o);
-  require_text(o.list("files"), reader);
-  MultiFileSource source(o.list("files"), reader);
-  nlohmann::json result = clean_corpus(source, out, options, job).to_json();
-  report_reading(source.stats(), job, &result);
+  const auto source = open_text(o.list("files"), reader_options(o));
+  nlohmann::json result = clean_corpus(*source, out, options, job).to_json();
+  report_reading(source->stats(), job, &result);
   return result;
 }
 

@@ -23,4 +23,12 @@ void refuse_overwriting_inputs(const std::vector<std::string>& outputs,
   }
 }
 
+void refuse_folder_prefix(const std::string& job, const std::string& prefix) {
+  namespace fs = std::filesystem;
+  if (!prefix.empty() && prefix.back() != '/' && !fs::is_directory(prefix)) return;
+  fail(job + ", 'out' \"" + prefix + "\"",
+       "is a folder, but it is a prefix: give e.g. \"" + (fs::path(prefix) / "name").string() +
+           "\" for the outputs there");
+}
+
 }  // namespace glossa::jobs

@@ -12,4 +12,8 @@ namespace glossa::jobs {
 void refuse_overwriting_inputs(const std::vector<std::string>& outputs,
                                const std::vector<std::string>& inputs);
 
+// Throws Error when `prefix` (an output prefix such as PREFIX.model or PREFIX.bin) names a folder
+// or ends in '/': the outputs would be hidden files inside it (dir/.model).
+void refuse_folder_prefix(const std::string& job, const std::string& prefix);
+
 }  // namespace glossa::jobs

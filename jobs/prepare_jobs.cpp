@@ -25,16 +25,15 @@ nlohmann::json run_pack(const JobOptions& o, const JobControl& job) {
   options.min_tokens = int(o.integer("min_tokens"));
   options.threads = int(o.integer("threads"));
   const std::string& p = options.output_prefix;
+  refuse_folder_prefix("pack", p);
   refuse_overwriting_inputs({p + ".bin", p + ".idx", p + "_heldout.bin", p + "_heldout.idx",
                              p + ".manifest.json"},
                             o.list("input"));
   make_parent_dirs(options.output_prefix);
   const auto tokenizer = SpProcessor::load(o.text("tokenizer"));
-  const CorpusReaderOptions reader = reader_options(o);
-  require_text(o.list("input"), reader);
-  MultiFileSource source(o.list("input"), reader);
-  nlohmann::json result = pack_corpus(*tokenizer, source, options, job).to_json();
-  report_reading(source.stats(), job, &result);
+  const auto source = open_text(o.list("input"), reader_options(o));
+  nlohmann::json result = pack_corpus(*tokenizer, *source, options, job).to_json();
+  report_reading(source->stats(), job, &result);
   return result;
 }
 

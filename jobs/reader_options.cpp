@@ -64,6 +64,12 @@ void require_text(const std::vector<std::string>& files, const CorpusReaderOptio
                   " only blank lines (or the --column / --field read holds none)");
 }
 
+std::unique_ptr<MultiFileSource> open_text(const std::vector<std::string>& files,
+                                           const CorpusReaderOptions& options) {
+  require_text(files, options);
+  return std::make_unique<MultiFileSource>(files, options);
+}
+
 void report_reading(const CorpusReadStats& read, const JobControl& job, nlohmann::json* result) {
   (*result)["read"] = read_stats_to_json(read);
   if (read.invalid_utf8 > 0) {

@@ -2,6 +2,7 @@
 // options"): format, field, column, column_index, no_header, max_doc_bytes, max_invalid_utf8.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ bool has_reader_options(const JobOptions& options);
 // blank lines only): no job makes anything useful of them, and SentencePiece crashes on them.
 // Reads only up to the first such document.
 void require_text(const std::vector<std::string>& files, const CorpusReaderOptions& options);
+
+// require_text, then the files as one source: how every corpus job opens its input.
+std::unique_ptr<MultiFileSource> open_text(const std::vector<std::string>& files,
+                                           const CorpusReaderOptions& options);
 
 // What reading repaired or skipped (invalid UTF-8 below the limit, malformed records) as
 // `result["read"]`, with a warning naming the first place of each kind when there was any.

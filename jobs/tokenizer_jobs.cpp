@@ -1,6 +1,5 @@
 // tokenizer.train and tokenizer.analyze (docs/jobs.md; docs/tokenizer-files.md,
 // tokenizer-analysis.md). Training forks SentencePiece, so it runs in glossa-worker.
-#include <filesystem>
 #include <memory>
 
 #include "base/error.h"
@@ -38,22 +37,15 @@ TokenizerTrainerConfig trainer_config(const JobOptions& o) {
 nlohmann::json run_train(const JobOptions& o, const JobControl& job) {
   const TokenizerTrainerConfig config = trainer_config(o);
   const std::string out = o.text("out");
-  // `--out dir/` would write the hidden files dir/.model and dir/.vocab.
-  if (out.empty() || out.back() == '/' || std::filesystem::is_directory(out))
-    fail("tokenizer.train, 'out' \"" + out + "\"",
-         "is a folder, but it is a prefix: give e.g. \"" +
-             (std::filesystem::path(out) / "tokenizer").string() +
-             "\" for tokenizer.model and tokenizer.vocab there");
+  refuse_folder_prefix("tokenizer.train", out);
   refuse_overwriting_inputs({out + ".model", out + ".vocab"}, o.list("input"));
   make_parent_dirs(out);
-  const CorpusReaderOptions reader = reader_options(o);
-  require_text(o.list("input"), reader);
-  MultiFileSource source(o.list("input"), reader);
-  const TokenizerTrainingResult r = train_tokenizer(source, config, out, job);
+  const auto source = open_text(o.list("input"), reader_options(o));
+  const TokenizerTrainingResult r = train_tokenizer(*source, config, out, job);
   nlohmann::json result = {{"model", r.model_path},         {"vocab", r.vocab_path},
                            {"vocab_size", r.model.size()},  {"sentences", r.sentences},
                            {"fingerprint", r.model.fingerprint()}, {"config", config.to_json()}};
-  report_reading(source.stats(), job, &result);
+  report_reading(source->stats(), job, &result);
   return result;
 }
 
@@ -115,11 +107,9 @@ nlohmann::json run_analyze(const JobOptions& o, const JobControl& job) {
   AnalysisOptions options;
   options.max_documents = uint64_t(o.integer("max_documents"));
   options.threads = int(o.integer("threads"));
-  const CorpusReaderOptions reader = reader_options(o);
-  require_text(o.list("input"), reader);
-  MultiFileSource source(o.list("input"), reader);
-  nlohmann::json result = analyze_tokenizers(processors, source, options, job, names).to_json();
-  report_reading(source.stats(), job, &result);
+  const auto source = open_text(o.list("input"), reader_options(o));
+  nlohmann::json result = analyze_tokenizers(processors, *source, options, job, names).to_json();
+  report_reading(source->stats(), job, &result);
   return result;
 }
 

@@ -36,10 +36,8 @@ nlohmann::json run_count(const JobOptions& o, const JobControl& job) {
   options.threads = int(o.integer("threads"));
   options.memoize = !o.flag("no_memo");
   if (o.has("script")) options.char_ranges = script_ranges(o.text("script"));
-  const CorpusReaderOptions reader = reader_options(o);
-  require_text(o.list("input"), reader);
-  MultiFileSource source(o.list("input"), reader);
-  const CountResult r = count_corpus(*processor, source, options, job);
+  const auto source = open_text(o.list("input"), reader_options(o));
+  const CountResult r = count_corpus(*processor, *source, options, job);
   if (o.has("tsv")) write_file_atomically(o.text("tsv"), counts_tsv(processor->model(), r.token_counts));
   nlohmann::json chars = nlohmann::json::array();
   for (const auto& [c, n] : r.char_counts) chars.push_back({static_cast<uint32_t>(c), n});
@@ -53,7 +51,7 @@ nlohmann::json run_count(const JobOptions& o, const JobControl& job) {
           {"seconds", r.seconds},
           {"counts", r.token_counts},
           {"char_counts", chars}};
-  report_reading(source.stats(), job, &result);
+  report_reading(source->stats(), job, &result);
   return result;
 }
 
