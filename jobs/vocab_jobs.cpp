@@ -5,6 +5,7 @@
 #include "jobs/job_catalog.h"
 #include "jobs/reader_options.h"
 #include "tokenizer/corpus/corpus_reader.h"
+#include "tokenizer/spm/fast_tokenizer_agreement.h"
 #include "tokenizer/spm/hf_tokenizer_files.h"
 #include "tokenizer/spm/llama2c_tokenizer.h"
 #include "tokenizer/spm/model_merge.h"
@@ -100,6 +101,7 @@ ExpansionOptions expansion_options(const JobOptions& o) {
   if (o.has("max_iterations")) e.max_iterations = int(o.integer("max_iterations"));
   if (o.has("threads")) e.threads = int(o.integer("threads"));
   if (o.has("score_policy")) e.score_policy = o.text("score_policy");
+  if (o.flag("no_piece_chars")) e.piece_chars = false;
   if (e.base_model.empty()) fail("base", "the base tokenizer is required");
   if (e.intermediate_model.empty()) fail("intermediate", "the intermediate tokenizer is required");
   if (e.corpus_files.empty()) fail("corpus", "at least one corpus file is required");
@@ -145,8 +147,13 @@ JobSpec expand_job() {
       option("threads", OptionType::kInt, "Counting threads (1)")
           .at_least(1)
           .at_most(kMaxThreads),
-      option("score_policy", OptionType::kString, "Score of appended pieces (zero)")
+      option("score_policy", OptionType::kString,
+             "Score of appended pieces (below-base; zero and keep tie scores, so transformers' "
+             "fast tokenizer can split differently from SentencePiece)")
           .one_of(kScorePolicies),
+      option("no_piece_chars", OptionType::kBool,
+             "Do not append the characters of appended pieces that the base lacks (the fast "
+             "tokenizer then cannot form those pieces)"),
       option("options", OptionType::kString, "ExpansionOptions JSON; the keys given override it")
           .existing_file(),
       option("project", OptionType::kString,
@@ -165,7 +172,19 @@ nlohmann::json run_merge(const JobOptions& o, const JobControl& job) {
   MergeOptions options;
   options.score_policy = parse_score_policy(o.text("score_policy"));
   MergeReport report;
-  const SpModel merged = merge_models(base, add, options, &report);
+  SpModel merged = merge_models(base, add, options, &report);
+  if (o.flag("piece_chars")) {
+    std::vector<Piece> chars;
+    for (const std::string& c : missing_piece_chars(merged, base.size()))
+      chars.push_back({c, 0.0f, PieceType::kNormal});
+    report.piece_chars = append_pieces(merged, chars, options).appended;
+    report.merged_size = merged.size();
+  }
+  const FastAgreementCheck agreement = check_fast_agreement(merged, base.size());
+  if (!agreement.agrees())
+    job.warn(agreement.describe() + " Use --score-policy below-base --piece-chars for a tokenizer "
+                                    "on which they agree, or load it with use_fast=False.",
+             "score_policy");
   job.check_cancelled();
   const std::string out = o.text("out");
   make_parent_dirs(out);
@@ -174,6 +193,7 @@ nlohmann::json run_merge(const JobOptions& o, const JobControl& job) {
   nlohmann::json result = report.to_json();
   result["out"] = out;
   result["fingerprint"] = merged.fingerprint();
+  result["fast_tokenizer_agrees"] = agreement.agrees();
   return result;
 }
 
@@ -195,6 +215,9 @@ JobSpec merge_job() {
              "Score of appended pieces: zero (Chinese-LLaMA), keep, below-base")
           .default_to("zero")
           .one_of(kScorePolicies),
+      option("piece_chars", OptionType::kBool,
+             "Also append the characters of appended pieces that the base lacks, so "
+             "transformers' fast tokenizer can form every piece SentencePiece forms"),
       option("hf_dir", OptionType::kString,
              "Also write a Hugging Face tokenizer folder (tokenizer.model + configs) here"),
   };

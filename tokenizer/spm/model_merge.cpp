@@ -34,6 +34,7 @@ nlohmann::json MergeReport::to_json() const {
           {"appended", appended},
           {"skipped_duplicates", skipped_duplicates},
           {"skipped_special", skipped_special},
+          {"piece_chars", piece_chars},
           {"merged_size", merged_size}};
 }
 

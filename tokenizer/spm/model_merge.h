@@ -35,7 +35,8 @@ struct MergeReport {
   int appended = 0;            // new pieces appended
   int skipped_duplicates = 0;  // already in the base, or earlier in the list
   int skipped_special = 0;     // CONTROL / UNKNOWN / BYTE / UNUSED pieces of the list
-  int merged_size = 0;         // base_size + appended
+  int piece_chars = 0;         // characters of appended pieces appended after them (vocab merge --piece-chars)
+  int merged_size = 0;         // base_size + appended + piece_chars
   nlohmann::json to_json() const;
 };
 

@@ -32,7 +32,8 @@ nlohmann::json ExpansionOptions::to_json() const {
           {"force_exclude", force_exclude},
           {"max_iterations", max_iterations},
           {"threads", threads},
-          {"score_policy", score_policy}};
+          {"score_policy", score_policy},
+          {"piece_chars", piece_chars}};
 }
 
 ExpansionOptions ExpansionOptions::from_json(const nlohmann::json& j, const std::string& where) {
@@ -51,6 +52,7 @@ ExpansionOptions ExpansionOptions::from_json(const nlohmann::json& j, const std:
   r.get("max_iterations", o.max_iterations);
   r.get("threads", o.threads);
   r.get("score_policy", o.score_policy);
+  r.get("piece_chars", o.piece_chars);
   r.finish();
   try {
     parse_score_policy(o.score_policy);
@@ -104,19 +106,26 @@ std::string utf8_of(char32_t c) {
 }
 
 // Base + candidates appended in order as NORMAL pieces (model_merge.h); candidates are never in
-// the base and never repeat, so candidate i gets id base.size() + i.
+// the base and never repeat, so candidate i gets id base.size() + i. With piece_chars, the
+// characters of the candidates that the target lacks follow them (force_exclude respected).
 SpModel build_target(const SpModel& base, const std::vector<Candidate>& candidates,
-                     const std::string& score_policy) {
+                     const ExpansionOptions& o) {
   SpModel target = base;
   std::vector<Piece> pieces;
   pieces.reserve(candidates.size());
   for (const Candidate& c : candidates) pieces.push_back({c.piece, c.score, PieceType::kNormal});
   MergeOptions merge;
-  merge.score_policy = parse_score_policy(score_policy);
+  merge.score_policy = parse_score_policy(o.score_policy);
   const MergeReport report = append_pieces(target, pieces, merge);
   if (report.appended != int(candidates.size()))
     fail("vocabulary expansion", "appended " + std::to_string(report.appended) + " of " +
                                      std::to_string(candidates.size()) + " candidates");
+  if (!o.piece_chars) return target;
+  const std::unordered_set<std::string> exclude(o.force_exclude.begin(), o.force_exclude.end());
+  std::vector<Piece> chars;
+  for (const std::string& c : missing_piece_chars(target, base.size()))
+    if (!exclude.count(c)) chars.push_back({c, 0.0f, PieceType::kNormal});
+  append_pieces(target, chars, merge);  // below-base: below the last candidate's score
   return target;
 }
 
@@ -241,6 +250,31 @@ PassOutcome judge(const SpModel& target, int base_size, const std::vector<Candid
   return out;
 }
 
+// Records the characters build_target appended after the `candidates` final pieces, and warns
+// when the fast tokenizer may split text differently from SentencePiece.
+void finish(ExpansionRun* run, size_t candidates, const ExpansionOptions& o,
+            const DecisionSink& record, const JobControl& job) {
+  const int iteration = run->iterations.empty() ? 0 : run->iterations.back().iteration;
+  std::vector<VocabDecisionRow> rows;
+  for (int id = run->base_size + int(candidates); id < run->merged.size(); ++id) {
+    const std::string& piece = run->merged.piece(id).piece;
+    const uint64_t n = run->final_counts.token_counts.at(size_t(id));
+    run->piece_chars.push_back(piece);
+    rows.push_back({iteration, piece, VocabDecision::kAddedChar, int64_t(n),
+                    "character of an appended piece, absent from the base: added so "
+                    "transformers' fast tokenizer forms the piece as SentencePiece does (count " +
+                        std::to_string(n) + ")"});
+  }
+  if (record && !rows.empty()) record(rows);
+  run->fast_agreement = check_fast_agreement(run->merged, run->base_size);
+  if (!run->fast_agreement.agrees())
+    job.warn(run->fast_agreement.describe() + " Score policy '" + o.score_policy +
+                 "', piece_chars " + (o.piece_chars ? "on" : "off") +
+                 "; the defaults (below-base, piece_chars on) agree, or load it with "
+                 "use_fast=False.",
+             "score_policy");
+}
+
 CountResult count_with(const SpModel& model, const std::string& name, const SourceFactory& corpus,
                        const CountOptions& options, const JobControl& job) {
   const auto processor = SpProcessor::from_model(model, name);
@@ -279,7 +313,7 @@ ExpansionRun expand_vocabulary(const SpModel& base, const SpModel& intermediate,
   if (char_rule) count_options.char_ranges = script_ranges(options.script);
 
   for (int iteration = 1; iteration <= options.max_iterations; ++iteration) {
-    SpModel target = build_target(base, candidates, options.score_policy);
+    SpModel target = build_target(base, candidates, options);
     CountResult counts = count_with(
         target, "target of iteration " + std::to_string(iteration), corpus, count_options,
         counting("iteration " + std::to_string(iteration) + ", " +
@@ -295,14 +329,16 @@ ExpansionRun expand_vocabulary(const SpModel& base, const SpModel& intermediate,
       run.converged = true;
       run.merged = std::move(target);
       run.final_counts = std::move(counts);
+      finish(&run, candidates.size(), options, record, job);
       return run;
     }
     candidates = std::move(outcome.next);
   }
   // Stopped at max_iterations: the result is what the last pass asked for, counted once more.
-  run.merged = build_target(base, candidates, options.score_policy);
+  run.merged = build_target(base, candidates, options);
   run.final_counts =
       count_with(run.merged, "final target", corpus, count_options, counting("the final tokenizer"));
+  finish(&run, candidates.size(), options, record, job);
   return run;
 }
 
@@ -358,6 +394,10 @@ nlohmann::json report_json(const ExpansionOptions& options, const SpModel& base,
           {"final",
            {{"size", run.merged.size()},
             {"appended", run.merged.size() - base.size()},
+            {"piece_chars", run.piece_chars.size()},
+            {"fast_tokenizer_agrees", run.fast_agreement.agrees()},
+            {"fast_tokenizer_ties", run.fast_agreement.tied},
+            {"fast_tokenizer_unformable", run.fast_agreement.unformable},
             {"fingerprint", run.merged.fingerprint()},
             {"documents", c.documents},
             {"text_bytes", c.text_bytes},

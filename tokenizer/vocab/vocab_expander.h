@@ -16,6 +16,7 @@
 #include "tokenizer/corpus/corpus_reader.h"
 #include "tokenizer/corpus/document_source.h"
 #include "base/job_control.h"
+#include "tokenizer/spm/fast_tokenizer_agreement.h"
 #include "tokenizer/spm/sp_model.h"
 #include "tokenizer/vocab/vocab_counter.h"
 #include "tokenizer/vocab/vocab_session_store.h"
@@ -34,9 +35,14 @@ struct ExpansionOptions {
   std::vector<std::string> force_exclude;  // pieces that never become candidates
   int max_iterations = 10;                 // counting passes at most
   int threads = 1;                         // counting threads
-  // Score of appended pieces (model_merge.h): "zero" (Chinese-LLaMA), "keep" (the intermediate
-  // model's score; 0 for added characters and forced pieces) or "below-base".
-  std::string score_policy = "zero";
+  // Score of appended pieces (model_merge.h): "below-base" (default: SentencePiece and
+  // transformers' slow and fast tokenizers split alike, docs/tokenizer-files.md), "zero"
+  // (Chinese-LLaMA) or "keep" (the intermediate model's score; 0 for added characters and forced
+  // pieces). "zero" and "keep" tie scores, so the fast tokenizer can split differently (warned).
+  std::string score_policy = "below-base";
+  // Append the characters of appended pieces that the target lacks (after the pieces), so the
+  // fast tokenizer can form every piece SentencePiece forms (fast_tokenizer_agreement.h).
+  bool piece_chars = true;
 
   nlohmann::json to_json() const;
   // Strict (docs/vocabulary-expansion.md): missing keys keep their defaults; unknown keys and
@@ -69,6 +75,8 @@ struct ExpansionRun {
   int initial_candidates = 0;
   int filtered_by_script = 0;
   int forced_excluded = 0;
+  std::vector<std::string> piece_chars;  // characters appended for piece_chars (after candidates)
+  FastAgreementCheck fast_agreement;     // of `merged`, appended pieces checked
 };
 
 using SourceFactory = std::function<std::unique_ptr<DocumentSource>()>;

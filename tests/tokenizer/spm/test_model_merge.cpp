@@ -5,6 +5,7 @@
 #include "support/test_support.h"
 #include "base/error.h"
 #include "base/file_util.h"
+#include "tokenizer/spm/fast_tokenizer_agreement.h"
 #include "tokenizer/spm/model_merge.h"
 #include "tokenizer/spm/sp_model.h"
 #include "tokenizer/spm/sp_processor.h"
@@ -251,6 +252,35 @@ class TestModelMerge : public QObject {
       qInfo("%s", e.what());
       QVERIFY2(QString(e.what()).contains(QString::fromStdString(path)), e.what());
     }
+  }
+
+  // The two structural causes of a fast/SentencePiece split difference, found on the model:
+  // appended multi-character pieces tied in score, and appended pieces with a character the
+  // vocabulary lacks. Base ties (Llama 2's whitespace runs at -1e9) are not counted.
+  void fastAgreementCheckFindsTiesAndUnformablePieces() {
+    GLOSSA_REQUIRE_SHARED(llama, "tokenizers/llama2/tokenizer.model");
+    const SpModel base = SpModel::load(llama.toStdString());
+    QVERIFY(glossa::check_fast_agreement(base, base.size()).agrees());
+    QVERIFY(glossa::check_fast_agreement(base, 0).tied > 0);  // "▁▁", "▁▁▁▁", ... at -1e9
+    QVERIFY(base.contains("영") && base.contains("화") && !base.contains("뽑"));
+    const std::vector<Piece> pieces = {{"영화", 0, PieceType::kNormal},
+                                       {"▁영화", 0, PieceType::kNormal},
+                                       {"▁뽑", 0, PieceType::kNormal},
+                                       {"뽑", 0, PieceType::kNormal}};
+    SpModel zero = base;
+    glossa::append_pieces(zero, {pieces[0], pieces[1], pieces[2]}, {ScorePolicy::kZero});
+    const auto tied = glossa::check_fast_agreement(zero, base.size());
+    QCOMPARE(tied.tied, 3);  // all at 0
+    QCOMPARE(tied.unformable, 1);
+    QCOMPARE(tied.unformable_examples, std::vector<std::string>{"▁뽑"});
+    QVERIFY(tied.describe().find("'▁뽑'") != std::string::npos);
+    QCOMPARE(glossa::missing_piece_chars(zero, base.size()), std::vector<std::string>{"뽑"});
+    SpModel below = base;
+    glossa::append_pieces(below, pieces, {ScorePolicy::kBelowBase});
+    const auto ok = glossa::check_fast_agreement(below, base.size());
+    QVERIFY2(ok.agrees(), ok.describe().c_str());
+    QCOMPARE(ok.describe(), std::string());
+    QVERIFY(glossa::missing_piece_chars(below, base.size()).empty());
   }
 
   void scorePolicyNamesParse() {

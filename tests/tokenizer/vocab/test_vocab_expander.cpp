@@ -16,6 +16,8 @@
 #include "tokenizer/spm/protobuf_wire.h"
 #include "tokenizer/spm/sp_model.h"
 #include "tokenizer/spm/sp_processor.h"
+#include "tokenizer/spm/tokenizer_trainer.h"
+#include "support/tokenizer_test_samples.h"
 #include "base/sqlite_db.h"
 #include "tokenizer/vocab/vocab_expander.h"
 #include "tokenizer/vocab/vocab_session_store.h"
@@ -176,6 +178,118 @@ class TestVocabExpander : public QObject {
     QCOMPARE(map[2].base_ids, std::vector<int64_t>{0});  // 사 is unknown to the base
   }
 
+  // Rare characters are dropped while frequent pieces made of them stay: SentencePiece still
+  // forms such a piece from the characters, transformers' fast tokenizer cannot (it turns the
+  // characters into bytes before merging). By default the expansion appends those characters.
+  void charactersOfAppendedPiecesAreAppendedByDefault() {
+    const SpModel base = tiny_bpe({{"▁", -1}, {"가", -2}, {"나", -3}});
+    const SpModel intermediate = tiny_bpe({{"▁", -1}, {"다", -2}, {"▁다", -3}});
+    const auto docs = repeat({{"다", 5}, {"가나", 1}});
+    const glossa::SourceFactory corpus = [&] {
+      return std::make_unique<glossa::VectorSource>(docs);
+    };
+    ExpansionOptions o;
+    o.min_freq = 3;
+    std::vector<VocabDecisionRow> rows;
+    std::vector<std::string> warnings;
+    const glossa::JobControl job({}, [&](const glossa::JobWarning& w) {
+      warnings.push_back(w.message);
+    });
+    const auto record = [&](const std::vector<VocabDecisionRow>& r) {
+      rows.insert(rows.end(), r.begin(), r.end());
+    };
+    const auto run = glossa::expand_vocabulary(base, intermediate, corpus, o, record, job);
+    // 다 alone is never a token once ▁다 exists (count 0 < 3): dropped, then re-added for ▁다.
+    QCOMPARE(run.merged.size(), base.size() + 2);
+    QCOMPARE(run.merged.piece(base.size()).piece, std::string("▁다"));
+    QCOMPARE(run.piece_chars, (std::vector<std::string>{"다"}));
+    QVERIFY(run.fast_agreement.agrees());
+    QVERIFY(warnings.empty());
+    const auto last = rows_of(rows, run.iterations.back().iteration);
+    QCOMPARE(last.at("다").first, VocabDecision::kAddedChar);
+    bool reason_given = false;
+    for (const auto& r : rows)
+      reason_given |= r.piece == "다" && r.reason.find("fast tokenizer") != std::string::npos;
+    QVERIFY(reason_given);
+
+    o.piece_chars = false;
+    o.score_policy = "zero";
+    const auto bare = glossa::expand_vocabulary(base, intermediate, corpus, o, {}, job);
+    QCOMPARE(bare.merged.size(), base.size() + 1);
+    QCOMPARE(bare.fast_agreement.unformable, 1);
+    QCOMPARE(int(warnings.size()), 1);
+    QVERIFY2(warnings[0].find("'▁다'") != std::string::npos, warnings[0].c_str());
+  }
+
+  // Issue 17, point 3: with the default options, SentencePiece and transformers' slow and fast
+  // tokenizers split held-out reviews identically; `zero` ties and bare pieces (piece_chars
+  // off) are flagged by the check and really split differently (bench/score_policy_agreement.sh
+  // measures the full NSMC case).
+  void defaultExpansionAgreesWithTransformersOnHeldOutReviews() {
+    GLOSSA_REQUIRE_SHARED(llama, "tokenizers/llama2/tokenizer.model");
+    GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
+    GLOSSA_REQUIRE_PYTHON(py);
+    QTemporaryDir dir;
+    const std::string corpus = dir.filePath("reviews.txt").toStdString();
+    const std::string held = dir.filePath("held.txt").toStdString();
+    {
+      std::ofstream out(corpus);
+      for (const auto& r : glossa::test::nsmcReviews(nsmc, 20000)) out << r << '\n';
+      std::ofstream held_out(held);
+      for (const auto& r : glossa::test::nsmcReviews(nsmc, 1000, 30000)) held_out << r << '\n';
+    }
+    glossa::TokenizerTrainerConfig trainer;
+    trainer.vocab_size = 4000;
+    glossa::VectorSource training(glossa::test::nsmcReviews(nsmc, 20000));
+    glossa::train_tokenizer(training, trainer, dir.filePath("ko").toStdString(), glossa::JobControl());
+    QStringList folders;
+    std::map<std::string, glossa::FastAgreementCheck> checks;
+    for (const auto& [name, policy, chars] :
+         std::vector<std::tuple<std::string, std::string, bool>>{
+             {"default", ExpansionOptions().score_policy, ExpansionOptions().piece_chars},
+             {"zero", "zero", true},
+             {"bare", "below-base", false}}) {
+      ExpansionOptions o;
+      o.base_model = llama.toStdString();
+      o.intermediate_model = dir.filePath("ko.model").toStdString();
+      o.corpus_files = {corpus};
+      o.min_freq = 20;
+      o.threads = 2;
+      o.score_policy = policy;
+      o.piece_chars = chars;
+      const std::string out = dir.filePath(QString::fromStdString(name)).toStdString();
+      const auto result = glossa::run_vocab_expansion(o, out, "", glossa::JobControl());
+      const auto& final = result.report.at("final");
+      glossa::FastAgreementCheck check;
+      check.tied = final.at("fast_tokenizer_ties").get<int>();
+      check.unformable = final.at("fast_tokenizer_unformable").get<int>();
+      checks[name] = check;
+      folders << QString::fromStdString(name + "=" + out);
+    }
+    QCOMPARE(ExpansionOptions().score_policy, std::string("below-base"));
+    QVERIFY(checks["default"].agrees());
+    QVERIFY(checks["zero"].tied > 0);
+    QVERIFY(checks["bare"].unformable > 0 && checks["bare"].tied == 0);
+
+    const auto agreement = glossa::test::run(
+        py, QStringList{glossa::test::pythonScript("score_policy_agreement.py"),
+                        QString::fromStdString(held)} + folders);
+    QVERIFY2(agreement.exit_code == 0, agreement.err.right(3000).constData());
+    std::map<std::string, nlohmann::json> rows;
+    for (const QByteArray& line : agreement.out.trimmed().split('\n')) {
+      const auto row = nlohmann::json::parse(line.toStdString());
+      rows[row.at("name").get<std::string>()] = row;
+      qInfo("%s", line.constData());
+    }
+    for (const char* name : {"default", "zero", "bare"}) {
+      QCOMPARE(rows.at(name).at("lines").get<int>(), 1000);
+      QCOMPARE(rows.at(name).at("slow_differs").get<int>(), 0);
+    }
+    QCOMPARE(rows.at("default").at("fast_differs").get<int>(), 0);
+    QVERIFY(rows.at("zero").at("fast_differs").get<int>() > 0);
+    QVERIFY(rows.at("bare").at("fast_differs").get<int>() > 0);
+  }
+
   void optionsRoundTripThroughJson() {
     ExpansionOptions o;
     o.base_model = "base.model";
@@ -187,6 +301,8 @@ class TestVocabExpander : public QObject {
     o.char_min_freq = 9;
     o.force_include = {"▁가"};
     o.threads = 3;
+    o.score_policy = "zero";
+    o.piece_chars = false;
     const auto back = ExpansionOptions::from_json(o.to_json());
     QCOMPARE(back.to_json(), o.to_json());
     QCOMPARE(back.reader.field, std::string("body"));
