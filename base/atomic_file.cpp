@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "base/file_util.h"
 
 namespace glossa {
 
@@ -30,8 +31,7 @@ std::string temporary_path(const std::string& path) {
 void rename_into_place(const std::string& temporary, const std::string& path) {
   if (::rename(temporary.c_str(), path.c_str()) == 0) return;
   const std::string why = errno_text();
-  std::error_code ignored;
-  std::filesystem::remove_all(temporary, ignored);
+  remove_tree(temporary);
   fail(path, "could not rename the temporary " + temporary + " into place: " + why);
 }
 

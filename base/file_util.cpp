@@ -1,6 +1,7 @@
 #include "base/file_util.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,16 @@ nlohmann::json read_json_file(const std::string& path) {
     fail(path + ":" + std::to_string(line) + ":" + std::to_string(column),
          "not valid JSON: " + std::string(e.what()));
   }
+}
+
+void remove_tree(const std::string& path) {
+  ::nftw(
+      path.c_str(),
+      [](const char* p, const struct stat*, int, FTW*) {
+        ::remove(p);  // keep going: remove what can be removed
+        return 0;
+      },
+      16, FTW_DEPTH | FTW_PHYS);
 }
 
 void make_parent_dirs(const std::string& path) {

@@ -25,6 +25,12 @@ uint64_t file_size(const std::string& path);
 // The JSON document in a file; a syntax error names the file, line and column.
 nlohmann::json read_json_file(const std::string& path);
 
+// Removes a file or a folder tree, best effort (what cannot be removed stays; no error): for
+// leftovers of failed writes and pruned checkpoints. POSIX nftw, not std::filesystem::remove_all:
+// libtorch.so exports its own copies of std::filesystem functions that the dynamic linker may bind
+// in processes linking LibTorch, and its remove_all crashed through a null function pointer.
+void remove_tree(const std::string& path);
+
 // Creates the folder that will hold `path` (a file or a PREFIX) when it is missing.
 void make_parent_dirs(const std::string& path);
 

@@ -59,13 +59,17 @@ std::vector<NewTokenEntry> read_new_token_map(const std::string& path) {
   return parse_new_token_map(read_file(path), path);
 }
 
-void write_new_token_map(const std::string& path, const std::vector<NewTokenEntry>& entries) {
+std::string new_token_map_text(const std::vector<NewTokenEntry>& entries) {
   std::string out;
   for (const NewTokenEntry& e : entries) {
     out += e.to_json().dump();
     out += '\n';
   }
-  write_file_atomically(path, out);
+  return out;
+}
+
+void write_new_token_map(const std::string& path, const std::vector<NewTokenEntry>& entries) {
+  write_file_atomically(path, new_token_map_text(entries));
 }
 
 bool is_whitespace_or_special_piece(const std::string& piece) {

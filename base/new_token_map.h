@@ -29,7 +29,8 @@ struct NewTokenEntry {
 std::vector<NewTokenEntry> parse_new_token_map(const std::string& text, const std::string& where);
 std::vector<NewTokenEntry> read_new_token_map(const std::string& path);
 
-// JSONL writer (atomic: temporary file + rename).
+// The JSONL text, and its writer (atomic: temporary file + rename).
+std::string new_token_map_text(const std::vector<NewTokenEntry>& entries);
 void write_new_token_map(const std::string& path, const std::vector<NewTokenEntry>& entries);
 
 // Rows after padding `token_count` up to a multiple of `multiple` (0 or 1: unchanged): the

@@ -113,8 +113,7 @@ nlohmann::json run_clean(const JobOptions& o, const JobControl& job) {
   const CleanOptions options = clean_options(o);
   const std::string out = o.text("out");
   refuse_overwriting_inputs({out, clean_report_path(out)}, o.list("files"));
-  make_parent_dirs(out);
-  const auto source = open_text(o.list("files"), reader_options(o));
+    const auto source = open_text(o.list("files"), reader_options(o));
   nlohmann::json result = clean_corpus(*source, out, options, job).to_json();
   report_reading(source->stats(), job, &result);
   return result;

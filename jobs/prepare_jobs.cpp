@@ -1,6 +1,9 @@
 // pack and bench.prepare (docs/jobs.md; docs/shards.md, benchmarks-tasks.md): the two jobs that
 // turn text into the token ids the training engine reads.
+#include <filesystem>
+
 #include "base/file_util.h"
+#include "base/output_batch.h"
 #include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
 #include "jobs/output_paths.h"
@@ -81,12 +84,16 @@ nlohmann::json run_prepare(const JobOptions& o, const JobControl& job) {
   const PreparedBenchmark prepared =
       prepare_benchmark(task, o.text("data"), *processor, options, job);
   const std::string out = o.text("out");
-  make_parent_dirs(out);
-  write_request_file(prepared, out);
+  OutputBatch outputs;  // the request file and its dump appear together or not at all
+  outputs.make_dirs(std::filesystem::path(out).parent_path().string());
+  outputs.write(out, request_file_text(prepared));
   if (o.has("dump_requests")) {
-    make_parent_dirs(o.text("dump_requests"));
-    write_request_dump(prepared, o.text("dump_requests"));
+    const std::string dump = o.text("dump_requests");
+    outputs.make_dirs(std::filesystem::path(dump).parent_path().string());
+    outputs.write(dump, request_dump_text(prepared));
   }
+  job.check_cancelled();
+  outputs.commit();
   nlohmann::json result = prepared.header_json();
   result.erase("task_definition");
   result["out"] = out;

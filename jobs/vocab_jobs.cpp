@@ -1,6 +1,9 @@
 // vocab.count, vocab.expand and vocab.merge (docs/jobs.md; docs/vocabulary-expansion.md).
+#include <filesystem>
+
 #include "base/error.h"
 #include "base/file_util.h"
+#include "base/output_batch.h"
 #include "base/thread_limit.h"
 #include "jobs/job_catalog.h"
 #include "jobs/reader_options.h"
@@ -187,9 +190,11 @@ nlohmann::json run_merge(const JobOptions& o, const JobControl& job) {
              "score_policy");
   job.check_cancelled();
   const std::string out = o.text("out");
-  make_parent_dirs(out);
-  merged.save(out);
-  if (o.has("hf_dir")) write_hf_tokenizer_folder(merged, o.text("hf_dir"), HfTokenizerOptions{});
+  OutputBatch outputs;  // the model and the HF folder appear together or not at all
+  outputs.make_dirs(std::filesystem::path(out).parent_path().string());
+  outputs.write(out, merged.serialize());
+  if (o.has("hf_dir")) add_hf_tokenizer_files(outputs, merged, o.text("hf_dir"), HfTokenizerOptions{});
+  outputs.commit();
   nlohmann::json result = report.to_json();
   result["out"] = out;
   result["fingerprint"] = merged.fingerprint();

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "base/output_batch.h"
 #include "base/new_token_map.h"
 #include "jobs/job_registry.h"
 #include "tokenizer/spm/hf_tokenizer_files.h"
@@ -118,7 +119,11 @@ nlohmann::json run_import(const JobOptions& o, const JobControl& job) {
   std::optional<SpModel> tokenizer;
   if (o.has("tokenizer")) tokenizer = load_sp_or_llama2c_tokenizer(o.text("tokenizer"));
   job.phase("importing " + llama2c);
-  const ImportedModel model = import_llama2c_to_hf(llama2c, out, o.flag("untie_embeddings"));
+  // The weights, config and tokenizer files appear together or not at all (a tokenizer whose
+  // size does not match leaves no half-made folder).
+  OutputBatch outputs;
+  const std::string staged = outputs.stage_folder(out);
+  const ImportedModel model = import_llama2c_to_hf(llama2c, staged, o.flag("untie_embeddings"));
   std::vector<std::string> files = model.files;
   if (tokenizer) {
     if (tokenizer->size() != model.config.vocab_size)
@@ -128,10 +133,12 @@ nlohmann::json run_import(const JobOptions& o, const JobControl& job) {
                                     std::to_string(model.config.vocab_size));
     HfTokenizerOptions options;
     options.model_max_length = model.config.max_position_embeddings;
-    write_hf_tokenizer_folder(*tokenizer, out, options);
+    write_hf_tokenizer_folder(*tokenizer, staged, options);
     for (const char* name : {"tokenizer.model", "tokenizer_config.json", "special_tokens_map.json"})
       files.push_back(out + "/" + name);
   }
+  job.check_cancelled();
+  outputs.commit();
   return {{"out", out},
           {"config", model.config.to_json()},
           {"parameters", model.config.parameter_count()},

@@ -1,11 +1,13 @@
 // Atomic writes (base/atomic_file.h): a reader sees the old file or the complete new one; an
-// abandoned or failed write leaves the old file and no temporary behind.
+// abandoned or failed write leaves the old file and no temporary behind. Several outputs
+// (base/output_batch.h) appear together or not at all.
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "base/atomic_file.h"
+#include "base/output_batch.h"
 #include "base/error.h"
 #include "base/file_util.h"
 #include "support/test_support.h"
@@ -73,6 +75,60 @@ class TestAtomicFile : public QObject {
         [&] { glossa::rename_into_place(temp, path("no/such/folder/e.txt")); });
     QVERIFY2(e.contains("e.txt"), qPrintable(e));
     QVERIFY(!QFile::exists(QString::fromStdString(temp)));
+  }
+  // Nothing of an uncommitted batch stays: no file, no temporary, no folder it created; a file
+  // that was there before keeps its bytes.
+  void outputBatchWithoutCommitLeavesNothing() {
+    QTemporaryDir dir;
+    const std::string old_file = dir.filePath("old.txt").toStdString();
+    glossa::write_file_atomically(old_file, "before");
+    {
+      glossa::OutputBatch batch;
+      batch.make_dirs(dir.filePath("a/b").toStdString());
+      batch.write(dir.filePath("a/b/one.txt").toStdString(), "1");
+      batch.write(old_file, "after");
+      const std::string staged = batch.stage_folder(dir.filePath("model").toStdString());
+      glossa::write_file_atomically(staged + "/config.json", "{}");
+    }  // an exception would unwind here
+    QCOMPARE(entries(dir.path()), QStringList{"old.txt"});
+    QVERIFY(!QDir(dir.filePath("a")).exists());
+    QVERIFY(!QDir(dir.filePath("model")).exists());
+    QCOMPARE(glossa::read_file(old_file), std::string("before"));
+  }
+
+  void outputBatchCommitWritesEverything() {
+    QTemporaryDir dir;
+    glossa::OutputBatch batch;
+    batch.make_dirs(dir.filePath("a").toStdString());
+    batch.write(dir.filePath("a/one.txt").toStdString(), "1");
+    glossa::AtomicFile& two = batch.open(dir.filePath("two.txt").toStdString());
+    two.write("2");
+    const std::string model = dir.filePath("model").toStdString();
+    QDir().mkpath(dir.filePath("model"));
+    glossa::write_file_atomically(model + "/kept.txt", "kept");
+    glossa::write_file_atomically(model + "/config.json", "old");
+    const std::string staged = batch.stage_folder(model);
+    glossa::write_file_atomically(staged + "/config.json", "new");
+    batch.commit();
+    QCOMPARE(glossa::read_file(dir.filePath("a/one.txt").toStdString()), std::string("1"));
+    QCOMPARE(glossa::read_file(dir.filePath("two.txt").toStdString()), std::string("2"));
+    QCOMPARE(glossa::read_file(model + "/config.json"), std::string("new"));
+    QCOMPARE(glossa::read_file(model + "/kept.txt"), std::string("kept"));
+    QCOMPARE(entries(dir.path()), QStringList{"two.txt"});  // no temporaries left
+  }
+
+  // A folder where an output file should go fails the commit before any rename.
+  void outputBatchFolderInTheWayFailsBeforeAnyRename() {
+    QTemporaryDir dir;
+    QDir().mkpath(dir.filePath("report.json"));
+    const QString error = glossa::test::error_of([&] {
+      glossa::OutputBatch batch;
+      batch.write(dir.filePath("data.jsonl").toStdString(), "{}\n");
+      batch.write(dir.filePath("report.json").toStdString(), "{}");
+      batch.commit();
+    });
+    QVERIFY2(error.contains("report.json") && error.contains("is a folder"), qPrintable(error));
+    QCOMPARE(entries(dir.path()), QStringList{});
   }
 };
 

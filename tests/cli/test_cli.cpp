@@ -302,6 +302,56 @@ class TestCli : public QObject {
              some.err.constData());
   }
 
+  // A job's outputs appear together or not at all: when the last of them cannot be written (a
+  // folder stands where it goes), nothing of the job is left (issue 17).
+  void outputsAppearTogetherOrNotAtAll() {
+    if (sample_.isEmpty()) QSKIP("shared data (NSMC, Llama 2 tokenizer) not found");
+    GLOSSA_REQUIRE_SHARED(chinese, "tokenizers/chinese_llama/chinese_sp.model");
+    GLOSSA_REQUIRE_SHARED(boolq, "kobest/BoolQ/dev.tsv");
+    GLOSSA_REQUIRE_SHARED(stories, "models/stories260K/stories260K.bin");
+    const QString blocked = path("blocked");
+    QDir().mkpath(blocked + "/c.report.json");
+    QDir().mkpath(blocked + "/t.vocab");
+    QDir().mkpath(blocked + "/hf/tokenizer_config.json");
+    QDir().mkpath(blocked + "/dump.jsonl");
+    QDir().mkpath(blocked + "/ex/token_counts.tsv");
+    struct Case { QStringList args; QStringList absent; };
+    const QList<Case> cases = {
+        {{"corpus", "clean", sample_, "--column", "review", "--out", blocked + "/c.jsonl"},
+         {blocked + "/c.jsonl"}},
+        {{"tokenizer", "train", "--input", sample_, "--column", "review", "--vocab-size", "2000",
+          "--out", blocked + "/t"},
+         {blocked + "/t.model"}},
+        {{"vocab", "merge", "--base", llama_, "--add", chinese, "--out", blocked + "/m.model",
+          "--hf-dir", blocked + "/hf"},
+         {blocked + "/m.model", blocked + "/hf/tokenizer.model"}},
+        {{"bench", "prepare", "--task", "kobest_boolq", "--data", boolq, "--tokenizer", llama_,
+          "--limit", "5", "--out", blocked + "/req.jsonl", "--dump-requests",
+          blocked + "/dump.jsonl"},
+         {blocked + "/req.jsonl"}},
+        {{"vocab", "expand", "--base", llama_, "--intermediate", chinese, "--corpus", sample_,
+          "--column", "review", "--min-freq", "1000", "--out", blocked + "/ex"},
+         {blocked + "/ex/tokenizer.model", blocked + "/ex/expansion_report.json",
+          blocked + "/ex/glossa-project.sqlite"}},
+    };
+    for (const Case& c : cases) {
+      const ProcessResult r = cli(c.args);
+      QVERIFY2(r.exit_code == 1 && r.err.contains("is a folder"),
+               qPrintable(c.args.join(' ') + " -> " + QString::number(r.exit_code) + ": " + r.err));
+      for (const QString& file : c.absent)
+        QVERIFY2(!QFile::exists(file), qPrintable(file + " left behind: " + c.args.join(' ')));
+    }
+    // A tokenizer whose size does not match the model is found after the weights are written:
+    // the folder does not appear at all.
+    const ProcessResult import = cli({"model", "import", "--llama2c", stories, "--tokenizer",
+                                      llama_, "--out", path("imported")});
+    QVERIFY2(import.exit_code == 1 && import.err.contains("has 32000 pieces but the model"),
+             import.err.constData());
+    QVERIFY(!QDir(path("imported")).exists());
+    QCOMPARE(QDir(dir_.path()).entryList(QStringList{".imported*"}, QDir::AllEntries | QDir::Hidden),
+             QStringList{});
+  }
+
   void ctrlCCancelsWithoutOutput() {
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     QProcess process;

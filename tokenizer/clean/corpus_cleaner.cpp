@@ -11,6 +11,7 @@
 
 #include "tokenizer/corpus/document_signals.h"
 #include "base/atomic_file.h"
+#include "base/output_batch.h"
 #include "base/error.h"
 #include "base/file_util.h"
 #include "base/strict_json.h"
@@ -72,7 +73,7 @@ std::vector<SignalFilter> signal_filters(const CleanOptions& o) {
 
 class Cleaner {
  public:
-  Cleaner(const CleanOptions& options, const std::string& out)
+  Cleaner(const CleanOptions& options, AtomicFile& out)
       : options_(options),
         normalizer_({options.normalization, options.collapse_spaces, options.trim_lines}),
         filters_(signal_filters(options)),
@@ -81,7 +82,7 @@ class Cleaner {
         near_(options.near),
         output_(out) {
     report_.options = options;
-    report_.output = out;
+    report_.output = out.path();
     for (const SignalFilter& f : filters_)
       report_.filters.push_back({f.name, f.threshold, 0, 0, {}});
     if (options.exact_dedup) report_.filters.push_back({"exact_duplicate", std::nullopt, 0, 0, {}});
@@ -116,7 +117,6 @@ class Cleaner {
   }
 
   CleanReport finish() {
-    output_.commit();
     report_.near_dedup_memory_bytes = options_.near_dedup ? near_.memory_bytes() : 0;
     return std::move(report_);
   }
@@ -147,7 +147,7 @@ class Cleaner {
   ScriptClass target_;
   ExactDedup exact_;
   MinHashDedup near_;
-  AtomicFile output_;
+  AtomicFile& output_;  // committed with the report (OutputBatch)
   CleanReport report_;
   std::string text_;  // the current document after normalisation
 };
@@ -277,7 +277,10 @@ CleanReport clean_corpus(DocumentSource& in, const std::string& out_jsonl,
   options.validate();
   const auto start = std::chrono::steady_clock::now();
   job.report(0.0, "cleaning into " + out_jsonl);  // the options are in the report
-  Cleaner cleaner(options, out_jsonl);
+  // The JSONL and its report appear together or not at all (a failed report write, Ctrl-C).
+  OutputBatch outputs;
+  outputs.make_dirs(std::filesystem::path(out_jsonl).parent_path().string());
+  Cleaner cleaner(options, outputs.open(out_jsonl));
   Document doc;
   while (in.next(&doc)) {
     job.check_cancelled();
@@ -290,7 +293,8 @@ CleanReport clean_corpus(DocumentSource& in, const std::string& out_jsonl,
   job.check_cancelled();
   CleanReport report = cleaner.finish();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  write_file_atomically(clean_report_path(out_jsonl), report.to_json().dump(2) + "\n");
+  outputs.write(clean_report_path(out_jsonl), report.to_json().dump(2) + "\n");
+  outputs.commit();
   job.report(1.0, "cleaned " + std::to_string(report.documents_in) + " documents, kept " +
                       std::to_string(report.documents_kept));
   return report;

@@ -120,7 +120,7 @@ PreparedBenchmark prepare_benchmark(const BenchmarkTask& task, const std::string
   return out;
 }
 
-void write_request_file(const PreparedBenchmark& prepared, const std::string& path) {
+std::string request_file_text(const PreparedBenchmark& prepared) {
   std::ostringstream out;
   out << prepared.header_json().dump() << "\n";
   for (const auto& d : prepared.docs) {
@@ -135,10 +135,14 @@ void write_request_file(const PreparedBenchmark& prepared, const std::string& pa
                .dump()
         << "\n";
   }
-  write_file_atomically(path, out.str());
+  return out.str();
 }
 
-void write_request_dump(const PreparedBenchmark& prepared, const std::string& path) {
+void write_request_file(const PreparedBenchmark& prepared, const std::string& path) {
+  write_file_atomically(path, request_file_text(prepared));
+}
+
+std::string request_dump_text(const PreparedBenchmark& prepared) {
   std::ostringstream out;
   for (const auto& d : prepared.docs)
     for (size_t c = 0; c < d.requests.size(); ++c) {
@@ -153,7 +157,11 @@ void write_request_dump(const PreparedBenchmark& prepared, const std::string& pa
                  .dump()
           << "\n";
     }
-  write_file_atomically(path, out.str());
+  return out.str();
+}
+
+void write_request_dump(const PreparedBenchmark& prepared, const std::string& path) {
+  write_file_atomically(path, request_dump_text(prepared));
 }
 
 }  // namespace glossa

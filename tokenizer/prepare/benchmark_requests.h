@@ -64,9 +64,11 @@ PreparedBenchmark prepare_benchmark(const BenchmarkTask& task, const std::string
 void encode_request(const SpProcessor& tokenizer, bool bos, int prefix_id, BenchmarkRequest* r);
 
 // The request file (JSONL): header line, then one line per document. Written atomically.
+std::string request_file_text(const PreparedBenchmark& prepared);
 void write_request_file(const PreparedBenchmark& prepared, const std::string& path);
 // One line per (document, choice): {"doc", "choice", "context", "continuation", "gold",
 // "context_ids", "continuation_ids"} — for reading and for comparing with a reference.
+std::string request_dump_text(const PreparedBenchmark& prepared);
 void write_request_dump(const PreparedBenchmark& prepared, const std::string& path);
 
 }  // namespace glossa

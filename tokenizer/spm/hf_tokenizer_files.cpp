@@ -144,18 +144,23 @@ std::string hf_json_text(const nlohmann::json& json) {
   return text;
 }
 
-void write_hf_tokenizer_folder(const SpModel& model, const std::string& dir,
-                               const HfTokenizerOptions& options) {
+void add_hf_tokenizer_files(OutputBatch& outputs, const SpModel& model, const std::string& dir,
+                            const HfTokenizerOptions& options) {
   // Build everything first, so a bad option leaves no half-written folder.
   const std::string config = hf_json_text(hf_tokenizer_config(model, options));
   const std::string special = hf_json_text(hf_special_tokens_map(model, options));
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) fail(dir, "cannot create the tokenizer folder: " + ec.message());
+  outputs.make_dirs(dir);
   const std::filesystem::path base(dir);
-  model.save((base / "tokenizer.model").string());
-  write_file_atomically((base / "tokenizer_config.json").string(), config);
-  write_file_atomically((base / "special_tokens_map.json").string(), special);
+  outputs.write((base / "tokenizer.model").string(), model.serialize());
+  outputs.write((base / "tokenizer_config.json").string(), config);
+  outputs.write((base / "special_tokens_map.json").string(), special);
+}
+
+void write_hf_tokenizer_folder(const SpModel& model, const std::string& dir,
+                               const HfTokenizerOptions& options) {
+  OutputBatch outputs;
+  add_hf_tokenizer_files(outputs, model, dir, options);
+  outputs.commit();
 }
 
 }  // namespace glossa

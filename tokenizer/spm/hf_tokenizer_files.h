@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/output_batch.h"
 #include "tokenizer/spm/sp_model.h"
 
 namespace glossa {
@@ -43,9 +44,12 @@ nlohmann::json hf_special_tokens_map(const SpModel& model, const HfTokenizerOpti
 // what transformers writes (byte-identical for the same content).
 std::string hf_json_text(const nlohmann::json& json);
 
-// Writes dir/tokenizer.model, dir/tokenizer_config.json and dir/special_tokens_map.json (each to a
-// temporary file renamed into place), creating `dir` when missing. Throws Error naming the file.
+// Writes dir/tokenizer.model, dir/tokenizer_config.json and dir/special_tokens_map.json together
+// (OutputBatch: all or nothing), creating `dir` when missing. Throws Error naming the file.
 void write_hf_tokenizer_folder(const SpModel& model, const std::string& dir,
                                const HfTokenizerOptions& options);
+// The same three files added to a caller's batch (committed with its other outputs).
+void add_hf_tokenizer_files(OutputBatch& outputs, const SpModel& model, const std::string& dir,
+                            const HfTokenizerOptions& options);
 
 }  // namespace glossa

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "base/atomic_file.h"
+#include "base/output_batch.h"
 #include "base/error.h"
 #include "base/strict_json.h"
 #include "base/process_pipe.h"
@@ -407,17 +408,23 @@ TokenizerTrainingResult train_tokenizer(DocumentSource& source,
   log_pipe.close_write();
   msg_pipe.close_write();
   ChildOutcome out;
+  std::string model_bytes;  // SentencePiece's bytes, as it wrote them
   try {
     out = supervise(pid, log_pipe.read_fd(), msg_pipe.read_fd(), config, job);
     result.log = out.log;
     result.sentences = check_outcome(out, where);
-    result.model = SpModel::load(temp);
+    model_bytes = read_file(temp);
+    result.model = SpModel::parse(model_bytes, result.model_path);
   } catch (...) {
     std::filesystem::remove(temp);  // nothing half-made stays behind
     throw;
   }
-  rename_into_place(temp, result.model_path);
-  write_file_atomically(result.vocab_path, vocab_text(result.model));
+  std::filesystem::remove(temp);
+  // PREFIX.model and PREFIX.vocab appear together or not at all.
+  OutputBatch outputs;
+  outputs.write(result.vocab_path, vocab_text(result.model));
+  outputs.write(result.model_path, model_bytes);
+  outputs.commit();
   job.report(1.0, "trained " + std::to_string(result.model.size()) + " pieces on " +
                       std::to_string(result.sentences) + " sentences");
   return result;

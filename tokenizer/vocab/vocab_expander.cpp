@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/strict_json.h"
 #include "base/file_util.h"
+#include "base/output_batch.h"
 #include "tokenizer/spm/hf_tokenizer_files.h"
 #include "tokenizer/spm/llama2c_tokenizer.h"
 #include "tokenizer/spm/model_merge.h"
@@ -370,13 +371,13 @@ std::string escape_tsv(const std::string& text) {
   return out;
 }
 
-void write_token_counts(const std::string& path, const SpModel& model, const CountResult& c) {
+std::string token_counts_text(const SpModel& model, const CountResult& c) {
   std::string out = "id\tpiece\tcount\n";
   for (int id = 0; id < model.size(); ++id) {
     out += std::to_string(id) + '\t' + escape_tsv(model.piece(id).piece) + '\t' +
            std::to_string(c.token_counts.at(size_t(id))) + '\n';
   }
-  write_file_atomically(path, out);
+  return out;
 }
 
 nlohmann::json report_json(const ExpansionOptions& options, const SpModel& base,
@@ -407,38 +408,84 @@ nlohmann::json report_json(const ExpansionOptions& options, const SpModel& base,
 
 }  // namespace
 
+namespace {
+
+// The decisions of one expansion in the project database: a session that did not finish (an
+// error, a full disk, Ctrl-C) is removed with its decisions, and a database this expansion
+// created is removed with it, so a failed run leaves the project as it was.
+class SessionGuard {
+ public:
+  SessionGuard(const std::string& database, const ExpansionOptions& options,
+               const std::string& base_fingerprint)
+      : created_(!std::filesystem::exists(database)), db_(database), store_(db_) {
+    id_ = store_.create_session(options.to_json().dump(), base_fingerprint);
+  }
+  ~SessionGuard() {
+    if (finished_) return;
+    try {
+      store_.delete_session(id_);
+    } catch (const Error&) {
+      // Already failing (the disk may be full): the session stays without a result_json, which
+      // marks it unfinished (docs/vocabulary-expansion.md); the error being thrown matters more.
+    }
+    if (!created_) return;
+    std::error_code ignored;
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+      std::filesystem::remove(db_.path() + suffix, ignored);
+  }
+  VocabSessionStore& store() { return store_; }
+  int64_t id() const { return id_; }
+  void finish(const std::string& result_json) {
+    store_.finish_session(id_, result_json);
+    finished_ = true;
+  }
+
+ private:
+  bool created_;
+  SqliteDb db_;
+  VocabSessionStore store_;
+  int64_t id_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace
+
 ExpansionOutput run_vocab_expansion(const ExpansionOptions& options, const std::string& out_dir,
                                     const std::string& database, const JobControl& job) {
   if (options.corpus_files.empty()) fail("expansion options.corpus_files", "no corpus file given");
   // A llama2.c tokenizer (.bin) is read as the SentencePiece model it was exported from.
   const SpModel base = load_sp_or_llama2c_tokenizer(options.base_model);
   const SpModel intermediate = load_sp_or_llama2c_tokenizer(options.intermediate_model);
-  std::filesystem::create_directories(out_dir);
+  // Every file of the output folder appears together with the finished session, or nothing does.
+  OutputBatch outputs;
+  outputs.make_dirs(out_dir);
   const std::filesystem::path out(out_dir);
   ExpansionOutput output;
   output.database = database.empty() ? (out / "glossa-project.sqlite").string() : database;
-  SqliteDb db(output.database);
-  VocabSessionStore store(db);
-  output.session_id = store.create_session(options.to_json().dump(), base.fingerprint());
+  SessionGuard session(output.database, options, base.fingerprint());
+  output.session_id = session.id();
 
   const SourceFactory corpus = [&options]() -> std::unique_ptr<DocumentSource> {
     return std::make_unique<MultiFileSource>(options.corpus_files, options.reader);
   };
   const DecisionSink record = [&](const std::vector<VocabDecisionRow>& rows) {
-    store.add_decisions(output.session_id, rows);
+    session.store().add_decisions(output.session_id, rows);
   };
   const ExpansionRun run = expand_vocabulary(base, intermediate, corpus, options, record, job);
 
   // tokenizer.model + tokenizer_config.json + special_tokens_map.json (Llama conventions).
-  write_hf_tokenizer_folder(run.merged, out_dir, HfTokenizerOptions());
-  write_new_token_map((out / "new_token_map.jsonl").string(),
-                      build_new_token_map(base, run.merged));
-  write_token_counts((out / "token_counts.tsv").string(), run.merged, run.final_counts);
+  add_hf_tokenizer_files(outputs, run.merged, out_dir, HfTokenizerOptions());
+  outputs.write((out / "new_token_map.jsonl").string(),
+                new_token_map_text(build_new_token_map(base, run.merged)));
+  outputs.write((out / "token_counts.tsv").string(), token_counts_text(run.merged, run.final_counts));
   output.report = report_json(options, base, run);
   output.report["session_id"] = output.session_id;
   output.report["database"] = output.database;
-  write_file_atomically((out / "expansion_report.json").string(), output.report.dump(2) + "\n");
-  store.finish_session(output.session_id, output.report.dump());
+  outputs.write((out / "expansion_report.json").string(), output.report.dump(2) + "\n");
+  job.check_cancelled();  // the last moment a Ctrl-C still leaves nothing behind
+  outputs.prepare();      // a full disk or a folder in the way fails here, before the session ends
+  session.finish(output.report.dump());
+  outputs.commit();
   job.report(1.0, "expanded " + std::to_string(base.size()) + " -> " +
                       std::to_string(run.merged.size()) + " pieces");
   return output;

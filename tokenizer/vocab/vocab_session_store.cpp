@@ -101,6 +101,13 @@ void VocabSessionStore::finish_session(int64_t session_id, const std::string& re
   q.bind(1, std::string_view(result_json)).bind(2, session_id).run();
 }
 
+void VocabSessionStore::delete_session(int64_t session_id) {
+  SqliteDb::Transaction transaction(db_);
+  SqliteStatement(db_, "DELETE FROM vocab_decisions WHERE session_id = ?").bind(1, session_id).run();
+  SqliteStatement(db_, "DELETE FROM vocab_sessions WHERE id = ?").bind(1, session_id).run();
+  transaction.commit();
+}
+
 std::vector<VocabSessionRow> VocabSessionStore::sessions() const {
   SqliteStatement q(db_, std::string(kSessionColumns) + " ORDER BY id DESC");
   std::vector<VocabSessionRow> out;

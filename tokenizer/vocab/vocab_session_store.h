@@ -50,6 +50,8 @@ class VocabSessionStore {
   int64_t create_session(const std::string& options_json, const std::string& base_fingerprint);
   void add_decisions(int64_t session_id, const std::vector<VocabDecisionRow>& rows);
   void finish_session(int64_t session_id, const std::string& result_json);
+  // Removes a session and its decisions (an expansion that failed or was cancelled).
+  void delete_session(int64_t session_id);
 
   std::vector<VocabSessionRow> sessions() const;      // newest first
   VocabSessionRow session(int64_t session_id) const;  // throws Error when absent

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,16 +62,8 @@ std::vector<std::string> entries(const std::string& dir) {
   return out;
 }
 
-// Best effort on leftovers and pruned checkpoints: a failure leaves a folder nobody loads.
-void remove_tree(const std::string& path) {
-  ::nftw(
-      path.c_str(),
-      [](const char* p, const struct stat*, int, FTW*) {
-        ::remove(p);  // keep going: remove what can be removed
-        return 0;
-      },
-      16, FTW_DEPTH | FTW_PHYS);
-}
+// remove_tree (base/file_util.h) on leftovers and pruned checkpoints: a failure leaves a folder
+// nobody loads.
 
 // Removes leftovers of interrupted writes (*.tmp, *.old) so they cannot pile up.
 void remove_leftovers(const std::string& checkpoints_dir) {

@@ -290,6 +290,50 @@ class TestVocabExpander : public QObject {
     QVERIFY(rows.at("bare").at("fast_differs").get<int>() > 0);
   }
 
+  // A failed or cancelled expansion leaves the project as it was: no unfinished session in an
+  // existing database, no database it created, no output folder (issue 17).
+  void cancelledExpansionLeavesNoSessionAndNoFiles() {
+    QTemporaryDir dir;
+    const std::string base_path = dir.filePath("base.model").toStdString();
+    const std::string intermediate_path = dir.filePath("ko.model").toStdString();
+    tiny_bpe({{"▁", -1}, {"가", -2}, {"나", -3}}).save(base_path);
+    tiny_bpe({{"▁", -1}, {"다", -2}, {"▁다", -3}, {"▁가나", -4}}).save(intermediate_path);
+    const std::string corpus = dir.filePath("corpus.txt").toStdString();
+    glossa::write_file_atomically(corpus, "다\n가나\n다 가나\n");
+    ExpansionOptions o;
+    o.base_model = base_path;
+    o.intermediate_model = intermediate_path;
+    o.corpus_files = {corpus};
+    o.min_freq = 1;
+    const std::string project = dir.filePath("project.sqlite").toStdString();
+    glossa::run_vocab_expansion(o, dir.filePath("first").toStdString(), project,
+                                glossa::JobControl());
+    const auto sessions = [&] {
+      glossa::SqliteDb db(project);
+      return glossa::VocabSessionStore(db).sessions().size();
+    };
+    QCOMPARE(sessions(), size_t(1));
+
+    for (const std::string& database : {project, std::string()}) {
+      const std::string out = dir.filePath("cancelled").toStdString();
+      const glossa::JobControl* self = nullptr;
+      const glossa::JobControl job([&](const glossa::JobProgress& p) {
+        if (p.phase.find("iteration 1") != std::string::npos) self->cancel();
+      });
+      self = &job;
+      QVERIFY_THROWS_EXCEPTION(glossa::CancelledError,
+                               glossa::run_vocab_expansion(o, out, database, job));
+      QVERIFY2(!std::filesystem::exists(out), out.c_str());
+    }
+    QCOMPARE(sessions(), size_t(1));
+    QCOMPARE(glossa::test::error_of([&] {
+               glossa::run_vocab_expansion(o, dir.filePath("first").toStdString(), project,
+                                           glossa::JobControl());
+             }),
+             QString());
+    QCOMPARE(sessions(), size_t(2));  // the database still takes new sessions
+  }
+
   void optionsRoundTripThroughJson() {
     ExpansionOptions o;
     o.base_model = "base.model";
