@@ -78,6 +78,15 @@ QByteArray randomBytes() {
   return b;
 }
 
+// True when `text` is valid UTF-8 without control characters other than newline and tab: what an
+// error message may print, whatever the input file held.
+bool printable(const QByteArray& text) {
+  if (QString::fromUtf8(text).toUtf8() != text) return false;
+  for (const char c : text)
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7F) return false;
+  return true;
+}
+
 }  // namespace
 
 class TestCli : public QObject {
@@ -265,7 +274,20 @@ class TestCli : public QObject {
                  qPrintable(c.args.join(' ') + " -> " + QString::number(r.exit_code) + ": " +
                             r.err));
         QVERIFY2(c.out.isEmpty() || !QFile::exists(c.out), qPrintable(c.out + " left behind"));
+        QVERIFY2(printable(r.err), r.err.toHex().constData());
       }
+    }
+    // A binary file read as a table: the "header" it finds is quoted with its bytes escaped.
+    const QString random_tsv = writeBytes(path("random.tsv"), randomBytes());
+    GLOSSA_REQUIRE_SHARED(boolq, "kobest/BoolQ/dev.tsv");
+    for (const QStringList& args :
+         {QStringList{"corpus", "stats", random_tsv, "--column", "review"},
+          QStringList{"bench", "prepare", "--task", "kobest_boolq", "--data", random_tsv,
+                      "--tokenizer", tok, "--out", path("req.jsonl")}}) {
+      const ProcessResult r = cli(args);
+      QVERIFY2(r.exit_code == 1 && r.err.contains("no column") && r.err.contains("\\x"),
+               r.err.toHex().constData());
+      QVERIFY2(printable(r.err), r.err.toHex().constData());
     }
     // An output prefix that is a folder would write hidden files (dir/.model): refused.
     QDir().mkpath(path("tokdir"));

@@ -21,9 +21,12 @@ bool is_blank(std::string_view line) {
   return std::all_of(line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t'; });
 }
 
+// The header's names, quoted safely (a binary file's "header" is garbage): at most 20.
 std::string join(const std::vector<std::string>& names) {
   std::string out;
-  for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
+  for (size_t i = 0; i < names.size() && i < 20; ++i)
+    out += (out.empty() ? "'" : ", '") + utf8::printable_excerpt(names[i]) + "'";
+  if (names.size() > 20) out += " and " + std::to_string(names.size() - 20) + " more";
   return out;
 }
 }  // namespace
@@ -127,8 +130,11 @@ bool CorpusReader::Impl::next(Document* doc) {
 
 void CorpusReader::Impl::check_invalid_share(bool at_end) const {
   const double limit = options.max_invalid_utf8_share;
-  if (limit >= 1 || stats.invalid_utf8 == 0 || (!at_end && stats.text_bytes < 4096)) return;
-  const double share = double(stats.invalid_utf8) / double(std::max<uint64_t>(1, stats.text_bytes));
+  // Skipped records (JSONL lines that are not JSON) hold invalid bytes too but no text: the share
+  // is of the bytes read (the file's bytes, or the text's when decompressed text is larger).
+  const uint64_t bytes = std::max(stats.text_bytes, stats.input_bytes);
+  if (limit >= 1 || stats.invalid_utf8 == 0 || (!at_end && bytes < 4096)) return;
+  const double share = std::min(1.0, double(stats.invalid_utf8) / double(std::max<uint64_t>(1, bytes)));
   if (share <= limit) return;
   const InputProblem& first = stats.first_invalid_utf8.front();
   char shares[64];
@@ -137,7 +143,7 @@ void CorpusReader::Impl::check_invalid_share(bool at_end) const {
                 100 * limit);
   fail(path, std::string(shares) + ", --max-invalid-utf8) is invalid UTF-8: " +
                  std::to_string(stats.invalid_utf8) + " invalid sequences in " +
-                 std::to_string(stats.text_bytes) + " bytes, the first at line " +
+                 std::to_string(bytes) + " bytes, the first at line " +
                  std::to_string(first.line) + ", byte " + std::to_string(first.byte_offset) +
                  ". Is it a UTF-8 text file? `glossa-cli corpus stats` shows where; a higher "
                  "limit reads it with U+FFFD for the invalid bytes");

@@ -359,8 +359,10 @@ size_t column_index(const std::vector<std::string>& columns, const std::string& 
                     const std::string& where) {
   const auto it = std::find(columns.begin(), columns.end(), name);
   if (it == columns.end()) {
-    std::string have;
-    for (const auto& c : columns) have += (have.empty() ? "" : ", ") + c;
+    std::string have;  // quoted safely: a binary file's "header" is garbage
+    for (size_t i = 0; i < columns.size() && i < 20; ++i)
+      have += (have.empty() ? "" : ", ") + utf8::printable_excerpt(columns[i]);
+    if (columns.size() > 20) have += " and " + std::to_string(columns.size() - 20) + " more";
     fail(where, "no column \"" + name + "\" (the file has: " + have +
                     "); fix the task's 'fields' or give the right split file");
   }

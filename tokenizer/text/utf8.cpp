@@ -175,4 +175,32 @@ void append_code_point(std::string* out, char32_t cp) {
   }
 }
 
+std::string printable_excerpt(std::string_view text, size_t max_chars) {
+  std::string out;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  size_t chars = 0;
+  char hex[8];
+  while (p != end && chars < max_chars) {
+    const char* start = p;
+    const char32_t c = decode_next(p, end);
+    ++chars;
+    if (c == '\t' || c == '\n' || c == '\r') {
+      out += c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r";
+    } else if (c == kReplacementChar && !is_valid(std::string_view(start, size_t(p - start)))) {
+      for (const char* b = start; b != p; ++b) {
+        std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(static_cast<unsigned char>(*b)));
+        out += hex;
+      }
+    } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0)) {
+      std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(c));
+      out += hex;
+    } else {
+      out.append(start, p);
+    }
+  }
+  if (p != end) out += "… (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 }  // namespace glossa::utf8

@@ -106,6 +106,11 @@ size_t append_repaired(std::string* out, std::string_view in,
 // Repaired copy of `in` (convenience for tests and small strings).
 std::string repaired(std::string_view in);
 
+// Text from a data file made safe to quote in a message: invalid bytes and control characters
+// written as \xNN (\t, \n, \r as such), cut after `max_chars` characters with "…" and the
+// total size, so an error never echoes binary garbage to a terminal.
+std::string printable_excerpt(std::string_view text, size_t max_chars = 40);
+
 // Why the sequence at p is invalid, in words (p must start an invalid sequence).
 std::string describe_invalid(const char* p, const char* end);
 

@@ -40,6 +40,18 @@ const std::string kFffd(utf8::kReplacementUtf8);
 class TestUtf8 : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  // Data quoted in an error message never carries raw bytes or control characters to a terminal.
+  void printableExcerptEscapesBinaryAndCuts() {
+    using glossa::utf8::printable_excerpt;
+    QCOMPARE(printable_excerpt("안녕 review"), std::string("안녕 review"));
+    QCOMPARE(printable_excerpt(std::string("a\x00" "b\tc\x1B[31m", 10)),
+             std::string("a\\x00b\\tc\\x1B[31m"));
+    QCOMPARE(printable_excerpt("x\xC3(y\xFF"), std::string("x\\xC3(y\\xFF"));
+    QCOMPARE(printable_excerpt("\xEF\xBF\xBD"), std::string("\xEF\xBF\xBD"));  // a real U+FFFD
+    QCOMPARE(printable_excerpt("\xC2\x85"), std::string("\\x85"));  // C1 control NEL
+    QCOMPARE(printable_excerpt(std::string(100, 'a'), 5), std::string("aaaaa… (100 bytes)"));
+  }
+
   void decodesEveryLengthOfValidSequence() {
     const std::string text = "a\u00e9\ud55c\U0001F600";  // 1, 2, 3 and 4 bytes
     QVERIFY(utf8::is_valid(text));
