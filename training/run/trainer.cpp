@@ -147,6 +147,7 @@ void Trainer::Impl::begin_stage(size_t index, std::optional<CheckpointData>& res
                               ? " (ZeRO-1: sharded over " + std::to_string(world) + " ranks)"
                               : ""));
   resume.reset();  // consumed: later stages start from the live state
+  stage_steps_run = stage_steps_skipped = 0;
   state.stage_index = static_cast<int64_t>(index);
   state.stage_name = stage.name;
   state.optimizer_stage = static_cast<int64_t>(index);
@@ -172,8 +173,10 @@ void Trainer::Impl::step(const StageConfig& stage, const LrSchedule& schedule) {
   ++state.step_in_stage;
   ++state.global_step;
   state.tokens_seen += out.tokens;
+  ++stage_steps_run;
   if (out.skipped) {
     ++state.nan_skips;
+    ++stage_steps_skipped;
     event("warning", "step " + std::to_string(state.global_step) +
                          ": loss or gradient norm is NaN/Inf; step skipped (" +
                          std::to_string(state.nan_skips) + " of at most " +
@@ -192,6 +195,12 @@ void Trainer::Impl::step(const StageConfig& stage, const LrSchedule& schedule) {
 // the carry-over.
 void Trainer::Impl::end_stage(size_t index, const FrozenDigests& frozen, const StageInfo& info) {
   const StageConfig& stage = config.schedule.stages[index];
+  // Below max_nan_skips, but nothing trained: the run fails rather than export an untrained model.
+  if (stage_steps_run > 0 && stage_steps_skipped == stage_steps_run)
+    fail("training", "every one of the " + std::to_string(stage_steps_run) + " steps of stage '" +
+                         stage.name +
+                         "' was skipped for NaN/Inf loss or gradients, so the model did not "
+                         "train: lower the learning rate, check the data, or use fp32");
   evaluate(stage.name);
   if (config.verify_frozen)
     check_frozen_unchanged(frozen, frozen_digests(named_params(*model), optimizer->plan()),

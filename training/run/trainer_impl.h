@@ -68,6 +68,7 @@ struct Trainer::Impl {
   TrainState state;
   std::string last_checkpoint;
   int rank = 0, world = 1;
+  int64_t stage_steps_run = 0, stage_steps_skipped = 0;  // this stage, in this process
 
   Impl(RunConfig c, const JobControl& jc, TrainerObserver* o)
       : config(std::move(c)), control(jc), observer(o) {}

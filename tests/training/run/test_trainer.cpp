@@ -162,6 +162,24 @@ class TestTrainer : public QObject {
     }
   }
 
+  // Fewer skips than max_nan_skips, but every step of a stage skipped: nothing trained, so the
+  // run fails instead of finishing and exporting the untouched model (issue 17).
+  void stageWhoseEveryStepIsSkippedFailsTheRun() {
+    TinyRun run;
+    JobControl control;
+    Trainer trainer(run.config("allnan", json::array({stage("all", {"all"}, 3)})), control);
+    trainer.inject_nan_loss_at({1, 2, 3});
+    try {
+      const TrainResult result = trainer.run();
+      QFAIL(qPrintable(QString("a run of skipped steps ended as '%1'")
+                           .arg(QString::fromStdString(result.status))));
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains("every one of the 3 steps of stage 'all' was skipped"),
+               e.what());
+    }
+    QVERIFY(!std::filesystem::exists(run.run_dir("allnan") + "/export"));
+  }
+
   void evalHookRunsEveryNStepsAndAtStageEnd() {
     TinyRun run;
     Recorder rec;
