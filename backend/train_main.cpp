@@ -136,7 +136,11 @@ int run_training(const std::string& config_path, bool resume, bool dry_run) {
     check_run(config, env.world_size, rank0, nullptr);
     return 0;
   }
-  if (rank0) std::filesystem::create_directories(config.run_dir);  // status.json lives there
+  if (rank0) {  // status.json lives there
+    std::error_code ec;
+    std::filesystem::create_directories(config.run_dir, ec);
+    if (ec) fail("run_dir", config.run_dir + ": cannot create the run folder: " + ec.message());
+  }
   StatusReporter status(config.run_dir, rank0);
   RunPreflight preflight = check_run(config, env.world_size, rank0, &status);
   return train(config, env, std::move(preflight), status);

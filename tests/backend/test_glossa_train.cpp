@@ -278,6 +278,22 @@ class TestGlossaTrain : public QObject {
     const json s = status_of(dir.path().toStdString() + "/run");
     QCOMPARE(QString::fromStdString(state_of(s)), QString("failed"));
 
+    // Found before any step, each error printed once: a tokenizer folder the export would copy
+    // from that holds no tokenizer.model, a run folder that cannot be created.
+    for (const auto& [key, value, words] :
+         std::vector<std::tuple<std::string, json, QString>>{
+             {"tokenizer", {{"path", dir.path().toStdString()}}, "tokenizer.path"},
+             {"run_dir", "/proc/glossa-run", "cannot create the run folder"}}) {
+      const std::string path = write_run(dir, 5, {{key, value}});
+      QProcess r;
+      r.start(kTrain, {QString::fromStdString(path)});
+      QVERIFY(r.waitForFinished(60000));
+      const QString stderr_text = r.readAllStandardError();
+      QVERIFY2(r.exitCode() == 1 && stderr_text.contains(words), qPrintable(stderr_text));
+      QCOMPARE(stderr_text.count("error:"), 1);
+      QVERIFY(!QString(r.readAllStandardOutput()).contains("step 1 "));
+    }
+
     QProcess usage;
     usage.start(kTrain, {"--no-such-flag"});
     QVERIFY(usage.waitForFinished(30000));

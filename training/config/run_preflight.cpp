@@ -1,5 +1,7 @@
 #include "training/config/run_preflight.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "base/error.h"
@@ -71,6 +73,16 @@ RunPreflight preflight_run(const RunConfig& config, int64_t world_size) {
   for (const DataSource& source : config.data.sources)
     ShardDataset(source.name, source.prefix, p.model.vocab_size);  // files, manifest, ids < vocab
   load_run_eval_data(config, p.model, &p);
+  // The export copies the tokenizer from there after the last step: a wrong path is found now,
+  // not after hours of training.
+  if (!config.tokenizer_path.empty()) {
+    const std::string model = config.tokenizer_path + "/tokenizer.model";
+    struct stat st {};
+    if (::stat(model.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+      fail("tokenizer.path", config.tokenizer_path +
+                                 " holds no tokenizer.model (the export copies the tokenizer "
+                                 "files from this folder): give the merged tokenizer's folder");
+  }
   return p;
 }
 

@@ -75,8 +75,11 @@ std::vector<std::string> save_hf_model(const LlamaForCausalLMImpl& model, const 
                                  ? params[0].value().scalar_type()
                                  : dtype_from_name(options.dtype, "HfSaveOptions.dtype");
   NamedTensors tensors;
-  for (const auto& named : params)
+  for (const auto& named : params) {
+    // A model with NaN/inf weights is refused on load (finite_check.h): never write one.
+    require_finite(named.value().detach(), named.key(), dir);
     tensors.emplace_back(named.key(), named.value().detach().to(torch::kCPU, dtype));
+  }
   fs::create_directories(dir);
   ModelConfig config = model.config();
   config.torch_dtype = dtype_name(dtype);

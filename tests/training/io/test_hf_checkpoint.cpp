@@ -138,6 +138,24 @@ class TestHfCheckpoint : public QObject {
     QVERIFY_THROWS_EXCEPTION(Error, save_hf_model(model, d, HfSaveOptions{"float8", 0}));
   }
 
+  // A diverged model (a huge learning rate) is never exported: the error names the tensor.
+  void nonFiniteWeightsAreNotSaved() {
+    QTemporaryDir dir;
+    auto model = random_model(false, 15);
+    {
+      torch::NoGradGuard no_grad;
+      model->named_parameters()["model.norm.weight"].index_put_({3}, INFINITY);
+    }
+    const std::string d = dir.filePath("out").toStdString();
+    try {
+      save_hf_model(model, d);
+      QFAIL("a model with an infinite weight was saved");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).contains("model.norm.weight"), e.what());
+    }
+    QVERIFY(!QFile::exists(QString::fromStdString(d + "/model.safetensors")));
+  }
+
   void missingMisshapenAndUnexpectedTensorsAreErrors() {
     QTemporaryDir dir;
     const std::string d = dir.path().toStdString();
