@@ -4,7 +4,11 @@
 // group and the held-out set with the numbers transformers computes on the same ids
 // (tests/python/eval_reference.py); a request file of another tokenizer is refused naming it,
 // bad usage exits 2.
+#include <signal.h>
+
 #include <QDir>
+#include <QElapsedTimer>
+#include <QProcess>
 #include <QFile>
 #include <QTemporaryDir>
 #include <cmath>
@@ -190,6 +194,34 @@ class TestCliEval : public QObject {
       QVERIFY2(r.err.contains("longer than the model's context of " +
                               QByteArray::number(positions) + " positions"),
                r.err.constData());
+    }
+  }
+
+  // A long evaluation stops promptly on SIGINT and SIGTERM (the worker checks between batches).
+  void longEvaluationStopsOnSigintAndSigterm() {
+    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    GLOSSA_REQUIRE_SHARED(shakespeare, "english/tinyshakespeare.txt");
+    const ProcessResult packed =
+        cli({"pack", "--tokenizer", llama_, "--input", shakespeare, "--out", path("shards/en"),
+             "--heldout", "0.99", "--quiet"});
+    QVERIFY2(packed.exit_code == 0, packed.err.constData());
+    for (const int sig : {SIGINT, SIGTERM}) {
+      QProcess eval;
+      eval.start(glossa::test::program("glossa-cli"),
+                 {"eval", "--model", model_, "--held-out", path("shards/en_heldout"), "--batch",
+                  "1"});
+      QVERIFY(eval.waitForStarted());
+      eval.setReadChannel(QProcess::StandardError);
+      QByteArray err;
+      while (!err.contains("windows") && eval.waitForReadyRead(60000)) err += eval.readAll();
+      QVERIFY2(err.contains("windows"), err.constData());  // scoring has begun
+      QElapsedTimer timer;
+      timer.start();
+      ::kill(static_cast<pid_t>(eval.processId()), sig);
+      QVERIFY(eval.waitForFinished(30000));
+      qInfo("signal %d: stopped after %lld ms", sig, static_cast<long long>(timer.elapsed()));
+      QCOMPARE(eval.exitCode(), 130);
+      QVERIFY(eval.readAll().contains("cancelled"));
     }
   }
 };
