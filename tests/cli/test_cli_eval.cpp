@@ -51,7 +51,9 @@ class TestCliEval : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    if (cli({"eval", "--help"}).exit_code != 0) return;  // built without training: tests skip
+    // Registered only with the training engine (tests/CMakeLists.txt): --help must work.
+    const ProcessResult help = cli({"eval", "--help"});
+    QVERIFY2(help.exit_code == 0, help.err.constData());
     py_ = glossa::test::python();
     llama_ = glossa::test::sharedFile("tokenizers/llama2/tokenizer.model");
     const QString copa = glossa::test::sharedFile("kobest/COPA/dev.tsv");
@@ -81,7 +83,7 @@ class TestCliEval : public QObject {
   }
 
   void jsonResultHoldsTasksGroupsAndHeldoutAsTransformers() {
-    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    if (model_.isEmpty()) GLOSSA_MISSING("needs glossa-cli eval, the reference Python and shared data");
     const ProcessResult r =
         cli({"eval", "--model", model_, "--requests", requests_, "--held-out", heldout_, "--batch",
              "5", "--seq-len", "32", "--tokenizer", llama_, "--details", "--json", "--quiet"});
@@ -117,7 +119,7 @@ class TestCliEval : public QObject {
   }
 
   void tableNamesTaskGroupAndHeldout() {
-    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    if (model_.isEmpty()) GLOSSA_MISSING("needs glossa-cli eval, the reference Python and shared data");
     const ProcessResult r = cli({"eval", "--model", model_, "--requests", requests_, "--held-out",
                                  heldout_, "--seq-len", "32", "--max-tokens", "64"});
     QVERIFY2(r.exit_code == 0, r.err.constData());
@@ -128,9 +130,9 @@ class TestCliEval : public QObject {
   }
 
   void requestsOfAnotherTokenizerAreRefusedNamingTheFile() {
-    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    if (model_.isEmpty()) GLOSSA_MISSING("needs glossa-cli eval, the reference Python and shared data");
     const QString other = glossa::test::sharedFile("tokenizers/llammlein_de/tokenizer.model");
-    if (other.isEmpty()) QSKIP("shared tokenizers/llammlein_de/tokenizer.model missing");
+    if (other.isEmpty()) GLOSSA_MISSING("shared tokenizers/llammlein_de/tokenizer.model missing");
     const ProcessResult r = cli({"eval", "--model", model_, "--requests", requests_, "--tokenizer",
                                  other, "--json", "--quiet"});
     QCOMPARE(r.exit_code, 1);
@@ -140,7 +142,7 @@ class TestCliEval : public QObject {
   }
 
   void badUsageExitsTwo() {
-    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    if (model_.isEmpty()) GLOSSA_MISSING("needs glossa-cli eval, the reference Python and shared data");
     QCOMPARE(cli({"eval", "--model", model_}).exit_code, 2);  // nothing to evaluate
     QCOMPARE(cli({"eval", "--model", model_, "--requests", requests_, "--batch", "0"}).exit_code,
              2);
@@ -151,7 +153,7 @@ class TestCliEval : public QObject {
   }
 
   void nonFiniteWeightsAreRefusedNamingTheTensor() {
-    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    if (model_.isEmpty()) GLOSSA_MISSING("needs glossa-cli eval, the reference Python and shared data");
     // A copy of the model with one NaN in its last tensor (F32 data: the last 4 bytes of the file).
     const QString broken = path("nan-model");
     QVERIFY(QDir().mkpath(broken));
@@ -182,7 +184,7 @@ class TestCliEval : public QObject {
   }
 
   void windowsBeyondTheContextAreRefused() {
-    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    if (model_.isEmpty()) GLOSSA_MISSING("needs glossa-cli eval, the reference Python and shared data");
     QFile file(model_ + "/config.json");
     QVERIFY(file.open(QIODevice::ReadOnly));
     const int positions = json::parse(file.readAll().toStdString())["max_position_embeddings"];
@@ -199,7 +201,7 @@ class TestCliEval : public QObject {
 
   // A long evaluation stops promptly on SIGINT and SIGTERM (the worker checks between batches).
   void longEvaluationStopsOnSigintAndSigterm() {
-    if (model_.isEmpty()) QSKIP("needs glossa-cli eval, the reference Python and shared data");
+    if (model_.isEmpty()) GLOSSA_MISSING("needs glossa-cli eval, the reference Python and shared data");
     GLOSSA_REQUIRE_SHARED(shakespeare, "english/tinyshakespeare.txt");
     const ProcessResult packed =
         cli({"pack", "--tokenizer", llama_, "--input", shakespeare, "--out", path("shards/en"),

@@ -2,6 +2,9 @@
 // (and nothing that is not there), every listed folder has a README, and every folder README's
 // table names files and folders that exist — and, for base/ and jobs/, every unit there is.
 #include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QProcess>
 #include <QFile>
 #include <QRegularExpression>
 #include <QtTest>
@@ -32,6 +35,44 @@ class TestLayout : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  // Every skip goes through GLOSSA_MISSING (a failure in CI) or the allow-listed
+  // GLOSSA_ALLOWED_SKIP, whose uses tests/README.md lists.
+  void testsSkipOnlyThroughTheMacros() {
+    const QString readme = read(kRoot + "/tests/README.md");
+    QDirIterator it(kRoot + "/tests", {"*.cpp", "*.h"}, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+      const QString file = it.next();
+      if (file.endsWith("support/test_support.h") || file.endsWith("docs/test_layout.cpp"))
+        continue;  // where the macros are defined, and this check's own strings
+      const QString text = read(file);
+      QVERIFY2(!text.contains(QRegularExpression("\\bQSKIP\\(")),
+               qPrintable(file + " calls QSKIP: use GLOSSA_MISSING or GLOSSA_ALLOWED_SKIP"));
+      if (text.contains("GLOSSA_ALLOWED_SKIP("))
+        QVERIFY2(readme.contains(QFileInfo(file).fileName()),
+                 qPrintable(file + " has an allowed skip that tests/README.md does not list"));
+    }
+  }
+
+  // Under packaging/test.sh and in CI a missing prerequisite fails: the same data test, without
+  // its shared data, skips when run by hand and fails in strict mode.
+  void strictSkipsFailAMissingPrerequisite() {
+    const QString test = QStringLiteral(GLOSSA_BIN_DIR) + "/test_model_merge";
+    QVERIFY2(QFile::exists(test), qPrintable(test));
+    for (const bool strict : {false, true}) {
+      QProcess p;
+      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+      env.insert("GLOSSA_SHARED_DATA", "/nonexistent/shared/data");
+      env.remove("CI");
+      env.insert("GLOSSA_STRICT_SKIPS", strict ? "1" : "0");
+      p.setProcessEnvironment(env);
+      p.start(test, {"llama2PlusChineseGivesPublishedVocabularySize"});
+      QVERIFY(p.waitForFinished(60000));
+      const QString out = p.readAllStandardOutput();
+      QCOMPARE(p.exitCode() != 0, strict);
+      QVERIFY2(out.contains(strict ? "missing prerequisite" : "SKIP"), qPrintable(out));
+    }
+  }
+
   void readmeListsEveryTopLevelFolder() {
     const QString readme = read(kRoot + "/README.md");
     const int at = readme.indexOf("## Layout");

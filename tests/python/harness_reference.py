@@ -14,8 +14,15 @@ HFLM.loglikelihood's empty-context case, tokenised with the Python sentencepiece
       reference requests. Prints {"documents", "golds", "first": {context, continuation}}.
   harness_reference.py metrics INPUT.json
       INPUT: {"gold": [g], "lls": [[ll per choice]], "chars": [[len per choice]]}. Prints acc,
-      acc_stderr, acc_norm, acc_norm_stderr, f1 as the harness computes them (numpy; F1 from
-      per-class precision and recall as scikit-learn's f1_score(average="macro") defines it).
+      acc_stderr, acc_norm, acc_norm_stderr, f1 as the harness computes them: the per-document
+      choice as ConfigurableTask.process_results picks it (argmax of the log-likelihoods, and of
+      them divided by the choice's characters), aggregated by the harness's own mean,
+      mean_stderr and kobest macro_f1_score.
+
+Where this hand reference stays (test_cli_harness runs the harness itself everywhere else):
+the rows of the hub datasets built from the local split files (the hub's loading scripts cannot
+run offline), the request-file writer (a Glossa format the harness does not write), and the
+in-process engine tests that have no model for HFLM (test_benchmark_requests).
 """
 import csv
 import json
@@ -214,13 +221,14 @@ def metrics(path):
         golds.append(gold)
         preds.append(pred)
 
-    def mean_stderr(xs):  # lm_eval.api.metrics.mean_stderr
-        mu = sum(xs) / len(xs)
-        return math.sqrt(sum((x - mu) ** 2 for x in xs) / (len(xs) - 1)) / math.sqrt(len(xs))
-
-    return {"acc": sum(acc) / len(acc), "acc_stderr": mean_stderr(acc),
-            "acc_norm": sum(acc_norm) / len(acc_norm), "acc_norm_stderr": mean_stderr(acc_norm),
-            "f1": macro_f1(golds, preds), "preds": preds}
+    # The aggregations are the harness's own functions (lm-eval pinned in
+    # packaging/requirements.txt): mean, mean_stderr and KoBEST's macro F1 (scikit-learn).
+    from lm_eval.api.metrics import mean, mean_stderr
+    from lm_eval.tasks.kobest.utils import macro_f1_score
+    return {"acc": mean(acc), "acc_stderr": mean_stderr(acc),
+            "acc_norm": mean(acc_norm), "acc_norm_stderr": mean_stderr(acc_norm),
+            "f1": float(macro_f1_score(list(zip(golds, preds)))), "preds": preds,
+            "f1_by_hand": macro_f1(golds, preds)}
 
 
 def main(argv):

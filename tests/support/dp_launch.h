@@ -21,9 +21,9 @@ struct RankResult {
   QByteArray out, err;
 };
 
-inline std::vector<RankResult> launch_ranks(int world, const QStringList& args,
-                                            int deadline_ms = 60000) {
-  const int port = glossa::free_tcp_port();
+// One launch on `port`.
+inline std::vector<RankResult> launch_ranks_on(int port, int world, const QStringList& args,
+                                               int deadline_ms) {
   std::vector<std::unique_ptr<QProcess>> procs;
   for (int r = 0; r < world; ++r) {
     auto p = std::make_unique<QProcess>();
@@ -57,6 +57,21 @@ inline std::vector<RankResult> launch_ranks(int world, const QStringList& args,
     results[r].exit_code = results[r].finished ? procs[r]->exitCode() : -1;
     results[r].out = procs[r]->readAllStandardOutput();
     results[r].err = procs[r]->readAllStandardError();
+  }
+  return results;
+}
+
+// Launches on a rendezvous port (test_support.h); when another process took the port between
+// the check and rank 0's bind, launches again on a new one (at most 3 times).
+inline std::vector<RankResult> launch_ranks(int world, const QStringList& args,
+                                            int deadline_ms = 60000) {
+  std::vector<RankResult> results;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    results = launch_ranks_on(rendezvous_port(), world, args, deadline_ms);
+    bool taken = false;
+    for (const RankResult& r : results) taken |= port_was_taken(r.err);
+    if (!taken) break;
+    qWarning("rendezvous port taken meanwhile; launching again");
   }
   return results;
 }

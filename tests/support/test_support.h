@@ -35,6 +35,21 @@ struct ProcessResult {
   QByteArray err;
 };
 
+// True when a missing prerequisite must fail the test instead of skipping it: in CI (`CI=true`)
+// and under packaging/test.sh (`GLOSSA_STRICT_SKIPS=1`). CTest counts a skip as a pass, so a
+// missing data file or Python package would otherwise hide a regression (tests/README.md).
+bool skipsFail();
+
+// A TCP port for a test's rendezvous (MASTER_PORT), outside the kernel's ephemeral range: a port
+// the kernel handed out by bind(0) and that was closed again is the next one it hands to another
+// process (a parallel test, any outgoing connection), which is the close-then-reuse race. Chosen
+// at random below /proc/sys/net/ipv4/ip_local_port_range and checked free by binding it.
+int rendezvous_port();
+
+// True when a failed launch's output says the rendezvous port was taken meanwhile (c10d's
+// EADDRINUSE): launchers retry with a new port.
+bool port_was_taken(const QByteArray& output);
+
 // Runs a program to completion (or until timeout_ms, then kills it).
 ProcessResult run(const QString& program, const QStringList& args, int timeout_ms = 600000,
                   const QByteArray& stdin_data = {});
@@ -52,17 +67,33 @@ QString error_of(F&& f) {
 
 }  // namespace glossa::test
 
-// Skips the test with a clear message when a shared data file is missing; else sets `var`.
-#define GLOSSA_REQUIRE_SHARED(var, relative)                                                  \
-  const QString var = glossa::test::sharedFile(relative);                                     \
-  if (var.isEmpty())                                                                          \
-    QSKIP(qPrintable(QStringLiteral("shared data file '%1' not found: set GLOSSA_SHARED_DATA " \
-                                    "to the shared/data folder")                              \
-                         .arg(relative)))
+// A prerequisite (shared data, the reference Python, a program) is missing: skips the test with
+// the message, or fails it when glossa::test::skipsFail(). Every skip of the suite goes through
+// this macro except the allowed ones (GLOSSA_ALLOWED_SKIP); test_layout checks that.
+#define GLOSSA_MISSING(message)                                                          \
+  do {                                                                                   \
+    if (glossa::test::skipsFail())                                                       \
+      QFAIL(qPrintable(QStringLiteral("missing prerequisite (skips fail in CI and "      \
+                                      "packaging/test.sh): %1")                          \
+                           .arg(QString::fromUtf8(message))));                           \
+    QSKIP(message);                                                                      \
+  } while (false)
 
-// Skips the test with a clear message when the reference Python environment is missing.
-#define GLOSSA_REQUIRE_PYTHON(var)                                                   \
-  const QString var = glossa::test::python();                                       \
-  if (var.isEmpty())                                                                 \
-    QSKIP("reference Python environment not configured: run packaging/setup.sh and " \
-          "configure with -DGLOSSA_PYTHON=<venv>/bin/python (or set GLOSSA_PYTHON)")
+// A skip that stays a skip in CI: only for what the machine cannot have (e.g. a CUDA device,
+// glibc). Each use says why in a comment; the list is in tests/README.md.
+#define GLOSSA_ALLOWED_SKIP(message) QSKIP(message)
+
+// Skips (fails in CI) with a clear message when a shared data file is missing; else sets `var`.
+#define GLOSSA_REQUIRE_SHARED(var, relative)                                                \
+  const QString var = glossa::test::sharedFile(relative);                                   \
+  if (var.isEmpty())                                                                        \
+  GLOSSA_MISSING(qPrintable(QStringLiteral("shared data file '%1' not found: set "          \
+                                           "GLOSSA_SHARED_DATA to the shared/data folder") \
+                                .arg(relative)))
+
+// Skips (fails in CI) with a clear message when the reference Python environment is missing.
+#define GLOSSA_REQUIRE_PYTHON(var)                                                            \
+  const QString var = glossa::test::python();                                                \
+  if (var.isEmpty())                                                                          \
+  GLOSSA_MISSING("reference Python environment not configured: run packaging/setup.sh and " \
+                 "configure with -DGLOSSA_PYTHON=<venv>/bin/python (or set GLOSSA_PYTHON)")

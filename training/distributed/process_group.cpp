@@ -192,20 +192,4 @@ void broadcast_tensors(ProcessGroup& group, const std::vector<torch::Tensor>& te
   }
 }
 
-int free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) fail("free_tcp_port", "socket: " + errno_text());
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;  // the kernel picks a free port
-  socklen_t length = sizeof(address);
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  const int err = errno;
-  ::close(fd);
-  if (!ok) fail("free_tcp_port", "bind/getsockname: " + errno_text(err));
-  return ntohs(address.sin_port);
-}
-
 }  // namespace glossa

@@ -76,8 +76,5 @@ class ProcessGroup {
 void broadcast_tensors(ProcessGroup& group, const std::vector<torch::Tensor>& tensors,
                        int root = 0);
 
-// A TCP port free on this machine right now (binds port 0 and asks which port it got), for
-// single-node launches and tests. A race with other programs is possible but unlikely.
-int free_tcp_port();
 
 }  // namespace glossa

@@ -187,7 +187,7 @@ class TestBpeEncoder : public QObject {
   }
 
   void acceptsIdentityBpeModels() {
-    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers or NSMC missing");
     QVERIFY(tiny_.bpe.has_value());
     QVERIFY(!tiny_.sp->model().settings().byte_fallback);
     for (const Pair& m : models_) QVERIFY2(m.bpe.has_value(), m.sp->origin().c_str());
@@ -224,7 +224,7 @@ class TestBpeEncoder : public QObject {
   }
 
   void equalsSentencePieceOnAllNsmcReviews() {
-    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers or NSMC missing");
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     const auto docs = read_docs(nsmc, "review");
     QCOMPARE(docs.size(), size_t(186946));
@@ -241,7 +241,7 @@ class TestBpeEncoder : public QObject {
   }
 
   void equalsSentencePieceOnGerDraCorPlays() {
-    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers or NSMC missing");
     GLOSSA_REQUIRE_SHARED(plays, "german/gerdracor_plays.jsonl");
     const auto docs = read_docs(plays, "", 50);
     QCOMPARE(docs.size(), size_t(50));
@@ -269,7 +269,7 @@ class TestBpeEncoder : public QObject {
   }
 
   void equalsSentencePieceOnUnicodeSoup() {
-    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers or NSMC missing");
     const auto soup = unicode_soup(20000, false, 7);
     const auto broken = unicode_soup(3000, true, 11);
     // Long soup (heap path) too.
@@ -289,7 +289,7 @@ class TestBpeEncoder : public QObject {
   }
 
   void unknownCharactersWithoutByteFallbackGiveUnk() {
-    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers or NSMC missing");
     // Two runs of unknown characters: each run is ONE unk (SentencePiece merges them).
     const std::vector<int> ids = tiny_.bpe->encode("😀 漢字 <ko>ㅋㅋ");
     const int unk = tiny_.sp->model().settings().unk_id;
@@ -300,7 +300,7 @@ class TestBpeEncoder : public QObject {
   }
 
   void vocabCounterUsesItForMemoMisses() {
-    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers or NSMC missing");
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     GLOSSA_REQUIRE_SHARED(lammlein, "tokenizers/llammlein_de/tokenizer.model");
     const auto docs = read_docs(nsmc, "review", 5000);
@@ -321,7 +321,7 @@ class TestBpeEncoder : public QObject {
   }
 
   void resegmentsUnusedPieces() {
-    if (models_.empty()) QSKIP("shared tokenizers or NSMC missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers or NSMC missing");
     const Pair& odd = models_[4];
     const std::vector<int> ids = odd.bpe->encode("가나다 안녕하세요 the the");
     for (const int id : ids)

@@ -126,7 +126,7 @@ class TestVocabCounter : public QObject {
   }
 
   void memoIsExactOnHandMadeEdgeCases() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     const std::vector<std::string> docs = {"",
                                            " ",
                                            "  ",
@@ -180,7 +180,7 @@ class TestVocabCounter : public QObject {
   }
 
   void memoIsExactOnRandomWhitespaceSoup() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     // Documents drawn from the characters that matter at cut points: spaces, tabs, newlines,
     // the space symbol itself, NBSP, ideographic space, zero-width space, combining marks,
     // compatibility characters, Hangul and Latin letters.
@@ -202,7 +202,7 @@ class TestVocabCounter : public QObject {
   }
 
   void memoIsExactOnNsmcReviews() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     glossa::CorpusReaderOptions tsv;
     tsv.column = "review";
@@ -215,7 +215,7 @@ class TestVocabCounter : public QObject {
   }
 
   void memoIsExactOnGerDraCorPlays() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     GLOSSA_REQUIRE_SHARED(plays, "german/gerdracor_plays.jsonl");
     const auto docs = read_docs(plays.toStdString(), {}, 24);
     QCOMPARE(docs.size(), size_t(24));
@@ -226,7 +226,7 @@ class TestVocabCounter : public QObject {
   }
 
   void boundedMemoWithEvictionStaysExact() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     glossa::CorpusReaderOptions tsv;
     tsv.column = "review";
@@ -243,7 +243,7 @@ class TestVocabCounter : public QObject {
   }
 
   void countsEqualPythonSentencepiece() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     GLOSSA_REQUIRE_PYTHON(py);
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     glossa::CorpusReaderOptions tsv;
@@ -275,7 +275,7 @@ class TestVocabCounter : public QObject {
   }
 
   void hangulCharactersAreCountedExactly() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     glossa::CorpusReaderOptions tsv;
     tsv.column = "review";
@@ -304,7 +304,7 @@ class TestVocabCounter : public QObject {
   }
 
   void otherScriptsAreCountedByTheirScriptClass() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     // Latin, Cyrillic, Han and Kana: each character counted iff the script table puts it in the
     // class, with the membership table over the whole span (ASCII letters and digits mixed).
     const std::vector<std::string> docs = {"Grüße aus Köln, 2024! Ärger über Œuvre ǅ",
@@ -331,7 +331,7 @@ class TestVocabCounter : public QObject {
   }
 
   void unsafeModelsFallBackToWholeDocuments() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     const std::vector<std::string> docs = {"a  b", "x\u00a0 y  ", "안녕 하세요 ", " z "};
     const SpModel& llama = models_[0]->model();
     const SpModel& lammlein = models_[1]->model();
@@ -359,7 +359,7 @@ class TestVocabCounter : public QObject {
   }
 
   void cancelledCountThrows() {
-    if (models_.empty()) QSKIP("shared tokenizers, NSMC or spm_train missing");
+    if (models_.empty()) GLOSSA_MISSING("shared tokenizers, NSMC or spm_train missing");
     glossa::JobControl job;
     job.cancel();
     for (const int threads : {1, 2}) {

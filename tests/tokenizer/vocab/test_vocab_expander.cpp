@@ -370,7 +370,7 @@ class TestVocabExpander : public QObject {
     GLOSSA_REQUIRE_SHARED(llama, "tokenizers/llama2/tokenizer.model");
     GLOSSA_REQUIRE_SHARED(nsmc, "korean/nsmc_reviews.tsv");
     const QString spm_train = QStandardPaths::findExecutable("spm_train");
-    if (spm_train.isEmpty()) QSKIP("spm_train (Debian package sentencepiece) not installed");
+    if (spm_train.isEmpty()) GLOSSA_MISSING("spm_train (Debian package sentencepiece) not installed");
     QTemporaryDir dir;
     const auto reviews = read_lines(nsmc.toStdString(), 8000);
     const std::string corpus = dir.filePath("reviews.txt").toStdString();

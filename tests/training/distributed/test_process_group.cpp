@@ -37,7 +37,7 @@ class TestProcessGroup : public QObject {
     glossa::RunEnvironment env;
     env.rank = 1;
     env.world_size = 2;
-    env.master_port = glossa::free_tcp_port();  // nobody serves it
+    env.master_port = glossa::test::rendezvous_port();  // nobody serves it
     try {
       glossa::ProcessGroup::create(env, {"gloo", 1});
       QFAIL("rendezvous without rank 0 succeeded");

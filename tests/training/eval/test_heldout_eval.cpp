@@ -72,7 +72,7 @@ class TestHeldoutEval : public QObject {
   }
 
   void lossAndBitsPerByteEqualTransformers() {
-    if (!model_) QSKIP("needs the reference Python environment and shared NSMC data");
+    if (!model_) GLOSSA_MISSING("needs the reference Python environment and shared NSMC data");
     const HeldoutSet set = load_heldout_set("ko", prefix_, kSeqLen, 32000);
     QVERIFY(set.windows > 8);
     const HeldoutResult got = evaluate_heldout(*model_, set, 3, 0, JobControl());
@@ -89,7 +89,7 @@ class TestHeldoutEval : public QObject {
   }
 
   void maxTokensScoresTheFirstWindowsAndEstimatesBytes() {
-    if (!model_) QSKIP("needs the reference Python environment and shared NSMC data");
+    if (!model_) GLOSSA_MISSING("needs the reference Python environment and shared NSMC data");
     const HeldoutSet set = load_heldout_set("ko", prefix_, kSeqLen, 32000);
     const HeldoutResult got = evaluate_heldout(*model_, set, 2, 100, JobControl());
     QCOMPARE(got.windows, int64_t(4));  // ceil(100 / 32)
@@ -103,7 +103,7 @@ class TestHeldoutEval : public QObject {
   }
 
   void idsBeyondTheModelVocabularyAreRefused() {
-    if (!model_) QSKIP("needs the reference Python environment and shared NSMC data");
+    if (!model_) GLOSSA_MISSING("needs the reference Python environment and shared NSMC data");
     QString e;
     try {
       load_heldout_set("ko", prefix_, kSeqLen, 1000);
@@ -114,7 +114,7 @@ class TestHeldoutEval : public QObject {
   }
 
   void shardWithoutManifestBytesIsRefused() {
-    if (!model_) QSKIP("needs the reference Python environment and shared NSMC data");
+    if (!model_) GLOSSA_MISSING("needs the reference Python environment and shared NSMC data");
     // The same shard under another name has no manifest: no byte count.
     for (const char* ext : {".bin", ".idx"})
       QVERIFY(QFile::copy(QString::fromStdString(prefix_) + ext, dir_.filePath("bare") + ext));
@@ -130,7 +130,7 @@ class TestHeldoutEval : public QObject {
   }
 
   void paddingIsNotScored() {
-    if (!model_) QSKIP("needs the reference Python environment and shared NSMC data");
+    if (!model_) GLOSSA_MISSING("needs the reference Python environment and shared NSMC data");
     const HeldoutSet set = load_heldout_set("ko", prefix_, kSeqLen, 32000);
     // The last window is partial: scoring it alone and inside a batch gives the same sum.
     const Batch last = set.batch(set.windows - 1, 1);

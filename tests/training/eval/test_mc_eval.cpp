@@ -73,7 +73,7 @@ class TestMcEval : public QObject {
   }
 
   void logLikelihoodsEqualTransformersPerRequest() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     double max_diff = 0;
     for (size_t i = 0; i < files_.size(); ++i) {
       const RequestFile file = RequestFile::load(files_[i]);
@@ -98,7 +98,7 @@ class TestMcEval : public QObject {
   }
 
   void requestsLongerThanTheContextAreCutFromTheLeft() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     const RequestFile boolq = RequestFile::load(files_[1]);
     QVERIFY2(boolq.max_sequence_length() > kContext + 1,
              "BoolQ paragraphs should exceed 96 tokens");
@@ -113,7 +113,7 @@ class TestMcEval : public QObject {
   }
 
   void scoresEqualPythonMetrics() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     for (size_t i = 0; i < files_.size(); ++i) {
       const RequestFile file = RequestFile::load(files_[i]);
       const McTaskResult r =
@@ -133,7 +133,7 @@ class TestMcEval : public QObject {
   }
 
   void batchSizeDoesNotChangeScores() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     const RequestFile file = RequestFile::load(files_[2]);
     const auto one = score_requests(*model_, file, files_[2], {1, 0}, JobControl());
     const auto many = score_requests(*model_, file, files_[2], {7, 0}, JobControl());
@@ -143,7 +143,7 @@ class TestMcEval : public QObject {
   }
 
   void bfloat16ModelIsScoredWithFp32LogSoftmax() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     LlamaForCausalLM bf16 = load_hf_model(modelDir(), torch::kBFloat16);
     const RequestFile file = RequestFile::load(files_[0]);
     const auto got = score_requests(*bf16, file, files_[0], {4, 0}, JobControl());
@@ -158,7 +158,7 @@ class TestMcEval : public QObject {
   }
 
   void modelWithTooSmallVocabularyIsRefusedNamingTheFile() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     const RequestFile file = RequestFile::load(files_[0]);
     const QString e = error_of([&] { check_request_file(file, files_[0], 1000, ""); });
     QVERIFY2(
@@ -168,7 +168,7 @@ class TestMcEval : public QObject {
   }
 
   void otherTokenizerFingerprintIsRefusedNamingTheFile() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     const RequestFile file = RequestFile::load(files_[0]);
     QVERIFY(file.tokenizer_fingerprint.size() == 64);
     const QString e = error_of([&] { check_request_file(file, files_[0], 32000, "ab12"); });
@@ -181,7 +181,7 @@ class TestMcEval : public QObject {
   }
 
   void continuationLongerThanTheContextIsRefused() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     const RequestFile file = RequestFile::load(files_[2]);  // HellaSwag endings: many tokens
     const QString e = error_of([&] {
       score_requests(*model_, file, files_[2], {4, 2}, JobControl());
@@ -190,7 +190,7 @@ class TestMcEval : public QObject {
   }
 
   void trainingModeIsRestoredAfterEvaluation() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     const RequestFile file = RequestFile::load(files_[0]);
     model_->train();  // the trainer evaluates every N steps in the middle of training
     score_requests(*model_, file, files_[0], {4, 0}, JobControl());
@@ -202,7 +202,7 @@ class TestMcEval : public QObject {
   }
 
   void cancelledJobStopsBetweenBatches() {
-    if (!ready()) QSKIP("needs the reference Python environment and shared KoBEST data");
+    if (!ready()) GLOSSA_MISSING("needs the reference Python environment and shared KoBEST data");
     const RequestFile file = RequestFile::load(files_[0]);
     JobControl job;
     job.cancel();
