@@ -94,13 +94,18 @@ class TestLlamaModel : public QObject {
     const std::string root = dir.path().toStdString();
     const auto all = variants();
     nlohmann::json jobs = nlohmann::json::array();
-    for (size_t i = 0; i < all.size(); ++i)
-      jobs.push_back({{"config", all[i].config},
+    for (size_t i = 0; i < all.size(); ++i) {
+      // std 0.2 instead of transformers' 0.02: attention far from uniform, so a wrong mask,
+      // scale or rotary angle shows in the logits (issue 18).
+      nlohmann::json config = all[i].config;
+      config["initializer_range"] = 0.2;
+      jobs.push_back({{"config", config},
                       {"model_dir", root + "/" + all[i].name},
                       {"reference", root + "/" + all[i].name + ".ref.safetensors"},
                       {"seed", 100 + i},
                       {"batch", 2},
                       {"length", 17}});
+    }
     std::ofstream(root + "/jobs.json") << jobs.dump();
     const auto r = glossa::test::run(py, {glossa::test::pythonScript("hf_llama_reference.py"),
                                           "make", dir.filePath("jobs.json")});
@@ -123,12 +128,16 @@ class TestLlamaModel : public QObject {
       QCOMPARE(eager.sizes().vec(), want.sizes().vec());
       const double diff = max_abs_diff(eager, want), sdpa_diff = max_abs_diff(sdpa, eager),
                    auto_diff = max_abs_diff(automatic, eager);
-      qInfo("%-26s max |glossa - transformers| = %.3g, max |sdpa - reference| = %.3g, "
-            "max |auto - reference| = %.3g",
-            v.name.c_str(), diff, sdpa_diff, auto_diff);
-      QVERIFY2(diff <= 1e-4, v.name.c_str());
-      QVERIFY2(sdpa_diff <= 1e-5, v.name.c_str());
-      QVERIFY2(auto_diff <= 1e-5, v.name.c_str());
+      qInfo("%-26s max |glossa - transformers| = %.3g (logits up to %.3g), max |sdpa - "
+            "reference| = %.3g, max |auto - reference| = %.3g",
+            v.name.c_str(), diff, want.abs().max().item<double>(), sdpa_diff, auto_diff);
+      // float32 rounding grows with the logits: measured 2.6e-6 to 7.9e-6 for logits up to 4-6
+      // (0.6e-6 to 1.3e-6 relative; 3e-6 leaves room for other CPUs' vector units); a wrong mask,
+      // scale or angle is off by 1e-2 and more.
+      const double tolerance = 3e-6 * std::max(1.0, want.abs().max().item<double>());
+      QVERIFY2(diff <= tolerance, v.name.c_str());
+      QVERIFY2(sdpa_diff <= tolerance, v.name.c_str());
+      QVERIFY2(auto_diff <= tolerance, v.name.c_str());
     }
   }
 
