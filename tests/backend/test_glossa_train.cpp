@@ -379,6 +379,46 @@ class TestGlossaTrain : public QObject {
     QVERIFY(after_resume <= 1e-5);
   }
 
+  // A run resumed in a NEW process from a mid-stage checkpoint ends bit for bit where the
+  // straight run ends (CPU, one rank): model, AdamW state, data position and RNG all come back
+  // from the checkpoint (docs/checkpoints.md).
+  void resumeInANewProcessEqualsTheStraightRunBitForBit() {
+    GLOSSA_REQUIRE_PYTHON(py);
+    QTemporaryDir dir;
+    const std::string root = dir.path().toStdString();
+    json run = json::parse(std::ifstream(write_run(dir, 4)));
+    run["checkpoint_every_steps"] = 1;
+    run["keep_checkpoints"] = 10;
+    const std::string config = root + "/straight.json";
+    std::ofstream(config) << run.dump();
+    QProcess straight;
+    straight.start(kTrain, {QString::fromStdString(config)});
+    QVERIFY(straight.waitForFinished(120000));
+    QVERIFY2(straight.exitCode() == 0, straight.readAllStandardError().constData());
+    // The same run directory, cut back to step 3 (mid stage 1) and to step 6 (mid stage 2).
+    for (const int step : {3, 6}) {
+      const QString copy = dir.filePath(QString("resumed_%1").arg(step));
+      QVERIFY(QProcess::execute("cp", {"-a", dir.filePath("run"), copy}) == 0);
+      QDir checkpoints(copy + "/checkpoints");
+      for (const QString& name : checkpoints.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        if (name.mid(5).toInt() > step) QVERIFY(QDir(checkpoints.filePath(name)).removeRecursively());
+      QVERIFY(QDir(copy + "/export").removeRecursively());
+      json resumed = run;
+      resumed["run_dir"] = copy.toStdString();
+      const std::string resumed_config = copy.toStdString() + ".json";
+      std::ofstream(resumed_config) << resumed.dump();
+      QProcess again;
+      again.start(kTrain, {QString::fromStdString(resumed_config), "--resume"});
+      QVERIFY(again.waitForFinished(120000));
+      QVERIFY2(again.exitCode() == 0, again.readAllStandardError().constData());
+      QVERIFY(QString(again.readAllStandardOutput())
+                  .contains(QString("step %1 [").arg(step + 1)));  // it did resume there
+      const double diff = max_export_diff(py, dir.filePath("run"), copy);
+      qInfo("resumed at step %d in a new process: max |straight - resumed| = %g", step, diff);
+      QCOMPARE(diff, 0.0);
+    }
+  }
+
   // Control requests go to rank 0 (control.json); every rank pauses, checkpoints and stops at
   // the same step. A pause longer than the collective timeout does not kill rank 1.
   void controlReachesEveryRank() {
