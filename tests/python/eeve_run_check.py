@@ -1,10 +1,14 @@
 """Independent checks of an EEVE run glossa-train made (tests/docs/test_walkthrough.cpp).
 
-  python eeve_run_check.py RUN_DIR BASE_DIR BASE_VOCAB SCHEDULE_JSON STEPS_PER_STAGE
+  python eeve_run_check.py RUN_DIR INITIAL_DIR BASE_VOCAB SCHEDULE_JSON STEPS_PER_STAGE
 
-1. Frozen parts: between consecutive stage ends (stage 1: against the base model's tensors)
-   every tensor and row range a stage does not train is bit-identical, and what it trains moved.
-   The selectors of the EEVE preset are mapped here by hand from docs/training-stages.md.
+INITIAL_DIR: the model the run starts from, i.e. the base resized with the run's new-row init
+(`glossa-cli model resize --init eeve`, the same code the trainer runs before stage 1).
+
+1. Frozen parts: between consecutive stage ends (stage 1: against INITIAL_DIR's tensors, new
+   rows included) every tensor and row range a stage does not train is bit-identical, and every
+   tensor (and, for the embedding and head, every row range: old rows, new rows) a stage trains
+   moved. The selectors of the EEVE preset are mapped here by hand from docs/training-stages.md.
 2. Export: transformers loads RUN_DIR/export (model and tokenizer) and its greedy continuation of
    a Korean prompt is printed as ids for the C++ side to compare with `glossa-cli model generate`.
 Prints one JSON object; exits 1 with a message on the first failed check.
@@ -52,31 +56,37 @@ def fail(message):
     sys.exit(1)
 
 
-base = load_file(os.path.join(base_dir, "model.safetensors"))
-if H not in base: base[H] = base[E]  # a tied base: its head is the embedding
+initial = load_file(os.path.join(base_dir, "model.safetensors"))
+if H not in initial: initial[H] = initial[E]  # tied: the head is the embedding
 previous = None
 report = {"stages": []}
 for k, stage in enumerate(schedule["stages"], start=1):
     ckpt = os.path.join(run_dir, "checkpoints", f"step-{k * per_stage:08d}", "model.safetensors")
     if not os.path.exists(ckpt): fail(f"no stage-end checkpoint {ckpt}")
     now = load_file(ckpt)
+    if H not in now: now[H] = now[E]
     trained = parts(list(now), stage["trainable"])
-    moved = 0
+    moved, trained_pieces = 0, 0
     for name, t in now.items():
-        before = previous[name] if previous is not None else base[name]
-        if previous is None and name in (E, H):
-            # The base had base_vocab rows; new rows did not exist before stage 1.
-            full = frozen_mask(name, t.shape, trained)
-            t_old, b_old, mask = t[:base_vocab], before[:base_vocab], full[:base_vocab]
-            if not torch.equal(t_old[mask], b_old[mask]): fail(f"stage {k}: frozen rows of {name} moved")
-            # Trained old rows must differ from the base; trained new rows have no "before".
-            moved += int(bool((t_old[~mask] != b_old[~mask]).any())) + int(bool((~full[base_vocab:]).any()))
-            continue
+        before = previous[name] if previous is not None else initial[name]
+        if before.shape != t.shape: fail(f"stage {k}: {name} is {tuple(t.shape)}, was {tuple(before.shape)}")
         mask = frozen_mask(name, t.shape, trained)
-        if not torch.equal(t[mask], before[mask]): fail(f"stage {k} ({stage['name']}): frozen part of {name} moved")
-        if (~mask).any() and not torch.equal(t[~mask], before[~mask]): moved += 1
+        if not torch.equal(t[mask], before[mask]):
+            fail(f"stage {k} ({stage['name']}): frozen part of {name} moved")
+        # Each trained piece must move on its own: old rows and new rows of the embedding and
+        # the head are judged apart, so a stage whose new rows never train cannot pass.
+        pieces = [slice(0, base_vocab), slice(base_vocab, None)] if name in (E, H) else [slice(None)]
+        for rows in pieces:
+            trains = ~mask[rows]
+            if not trains.any(): continue
+            trained_pieces += 1
+            if torch.equal(t[rows][trains], before[rows][trains]):
+                fail(f"stage {k} ({stage['name']}): {name} rows {rows.start}:{rows.stop} are "
+                     "trained but did not move")
+            moved += 1
     if moved == 0: fail(f"stage {k} ({stage['name']}): nothing it trains moved")
-    report["stages"].append({"stage": stage["name"], "tensors_moved": moved})
+    report["stages"].append({"stage": stage["name"], "pieces_moved": moved,
+                             "pieces_trained": trained_pieces})
     previous = now
 
 from transformers import AutoTokenizer, LlamaForCausalLM
