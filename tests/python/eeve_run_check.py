@@ -1,6 +1,7 @@
 """Independent checks of an EEVE run glossa-train made (tests/docs/test_walkthrough.cpp).
 
   python eeve_run_check.py RUN_DIR INITIAL_DIR BASE_VOCAB SCHEDULE_JSON STEPS_PER_STAGE
+                          [--other-run DIR] [--no-export]
 
 INITIAL_DIR: the model the run starts from, i.e. the base resized with the run's new-row init
 (`glossa-cli model resize --init eeve`, the same code the trainer runs before stage 1).
@@ -11,16 +12,28 @@ INITIAL_DIR: the model the run starts from, i.e. the base resized with the run's
    moved. The selectors of the EEVE preset are mapped here by hand from docs/training-stages.md.
 2. Export: transformers loads RUN_DIR/export (model and tokenizer) and its greedy continuation of
    a Korean prompt is printed as ids for the C++ side to compare with `glossa-cli model generate`.
+3. --other-run DIR: a run of the same data, seed and stages with other optimiser settings (the
+   weight-decay run of test_walkthrough): per stage, how many trained pieces differ from its
+   stage-end checkpoint (`pieces_differing_from_other`), so a setting that changed nothing shows.
+--no-export skips 2.
 Prints one JSON object; exits 1 with a message on the first failed check.
 """
-import json, os, sys
+import argparse, json, os, sys
 
 import torch
 from safetensors.torch import load_file
 
-run_dir, base_dir, base_vocab, schedule_path, per_stage = sys.argv[1:6]
-base_vocab, per_stage = int(base_vocab), int(per_stage)
-schedule = json.load(open(schedule_path))
+ap = argparse.ArgumentParser()
+ap.add_argument("run_dir")
+ap.add_argument("base_dir")
+ap.add_argument("base_vocab", type=int)
+ap.add_argument("schedule_path")
+ap.add_argument("per_stage", type=int)
+ap.add_argument("--other-run")
+ap.add_argument("--no-export", action="store_true")
+args = ap.parse_args()
+run_dir, base_dir, base_vocab, per_stage = args.run_dir, args.base_dir, args.base_vocab, args.per_stage
+schedule = json.load(open(args.schedule_path))
 E, H = "model.embed_tokens.weight", "lm_head.weight"
 
 
@@ -60,13 +73,21 @@ initial = load_file(os.path.join(base_dir, "model.safetensors"))
 if H not in initial: initial[H] = initial[E]  # tied: the head is the embedding
 previous = None
 report = {"stages": []}
-for k, stage in enumerate(schedule["stages"], start=1):
-    ckpt = os.path.join(run_dir, "checkpoints", f"step-{k * per_stage:08d}", "model.safetensors")
+
+
+def stage_end(run, k):
+    ckpt = os.path.join(run, "checkpoints", f"step-{k * per_stage:08d}", "model.safetensors")
     if not os.path.exists(ckpt): fail(f"no stage-end checkpoint {ckpt}")
-    now = load_file(ckpt)
-    if H not in now: now[H] = now[E]
+    tensors = load_file(ckpt)
+    if H not in tensors: tensors[H] = tensors[E]
+    return tensors
+
+
+for k, stage in enumerate(schedule["stages"], start=1):
+    now = stage_end(run_dir, k)
+    other = stage_end(args.other_run, k) if args.other_run else None
     trained = parts(list(now), stage["trainable"])
-    moved, trained_pieces = 0, 0
+    moved, trained_pieces, differing = 0, 0, 0
     for name, t in now.items():
         before = previous[name] if previous is not None else initial[name]
         if before.shape != t.shape: fail(f"stage {k}: {name} is {tuple(t.shape)}, was {tuple(before.shape)}")
@@ -84,10 +105,17 @@ for k, stage in enumerate(schedule["stages"], start=1):
                 fail(f"stage {k} ({stage['name']}): {name} rows {rows.start}:{rows.stop} are "
                      "trained but did not move")
             moved += 1
+            if other is not None and not torch.equal(t[rows][trains], other[name][rows][trains]):
+                differing += 1
     if moved == 0: fail(f"stage {k} ({stage['name']}): nothing it trains moved")
     report["stages"].append({"stage": stage["name"], "pieces_moved": moved,
                              "pieces_trained": trained_pieces})
+    if other is not None: report["stages"][-1]["pieces_differing_from_other"] = differing
     previous = now
+
+if args.no_export:
+    print(json.dumps({**report, "ok": True}))
+    sys.exit(0)
 
 from transformers import AutoTokenizer, LlamaForCausalLM
 
