@@ -47,6 +47,7 @@ void StatusReporter::apply(const ControlCommand& command, JobControl& job) {
     update({{"state", "paused"}, {"control_id", command.id}}, true);
   } else if (command.command == "resume") {
     if (trainer_) trainer_->resume();
+    status_.erase("paused_at_step");
     update({{"state", "running"}, {"control_id", command.id}}, true);
   } else if (command.command == "checkpoint") {
     if (trainer_) trainer_->request_checkpoint();
@@ -142,6 +143,10 @@ void StatusReporter::on_event(const std::string& kind, const std::string& messag
     return;
   std::cerr << "glossa-train: " << kind << ": " << message << std::endl;
   if (kind == "warning") update({{"last_warning", message}}, true);
+  // "paused" is the trainer holding between two steps (the step in flight when the command came
+  // has been written): a watcher waits for this field instead of guessing how long a step takes.
+  if (kind == "paused") update({{"paused_at_step", status_.value("global_step", int64_t(0))}}, true);
+  if (kind == "resumed" && status_.erase("paused_at_step") > 0) update({}, true);
 }
 
 }  // namespace glossa

@@ -210,14 +210,17 @@ class TestGlossaTrain : public QObject {
     QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 3; }));
 
     QCOMPARE(run_control(run, "pause"), 0);
-    QVERIFY(wait_status(run, [](const json& s) { return state_of(s) == "paused"; }));
-    std::this_thread::sleep_for(1500ms);  // a step in flight may still finish (and is written)
-    const int64_t paused_at = step_of(status_of(run));
-    std::this_thread::sleep_for(1500ms);
-    QCOMPARE(step_of(status_of(run)), paused_at);  // no step while paused (status updates 1/s)
+    QVERIFY(wait_status(run, [](const json& s) { return s.contains("paused_at_step"); }));
+    const json held = status_of(run);
+    const int64_t paused_at = held.at("paused_at_step").get<int64_t>();
+    QCOMPARE(state_of(held), std::string("paused"));
+    QCOMPARE(step_of(held), paused_at);
+    std::this_thread::sleep_for(1500ms);  // a window in which no step may happen
+    QCOMPARE(step_of(status_of(run)), paused_at);
 
     QCOMPARE(run_control(run, "resume"), 0);
     QVERIFY(wait_status(run, [&](const json& s) { return step_of(s) > paused_at + 2; }));
+    QVERIFY(!status_of(run).contains("paused_at_step"));
     QCOMPARE(run_control(run, "checkpoint"), 0);
     QVERIFY(wait_status(run, [](const json& s) {
       return !s.value("last_checkpoint", std::string()).empty();
@@ -425,11 +428,13 @@ class TestGlossaTrain : public QObject {
     QTemporaryDir dir;
     const std::string config = write_run(dir, 100000, {{"threads", 1}});
     const std::string run = dir.path().toStdString() + "/run";
-    const auto ranks = start_two_ranks({QString::fromStdString(config)}, 4);
+    // 8 s: rendezvous and every collective of a 2-rank run fit with room on 2 busy cores
+    // (ctest -j2: loading LibTorch alone can take seconds); the pause outlasts it by 2 s.
+    const auto ranks = start_two_ranks({QString::fromStdString(config)}, 8);
     QVERIFY(wait_status(run, [](const json& s) { return step_of(s) >= 3; }));
     QCOMPARE(run_control(run, "pause"), 0);
-    QVERIFY(wait_status(run, [](const json& s) { return state_of(s) == "paused"; }));
-    std::this_thread::sleep_for(6s);  // > GLOSSA_DP_TIMEOUT_S of 4 s
+    QVERIFY(wait_status(run, [](const json& s) { return s.contains("paused_at_step"); }));
+    std::this_thread::sleep_for(10s);  // > GLOSSA_DP_TIMEOUT_S, counted from the hold
     QVERIFY2(!ended(*ranks[1], 100), ranks[1]->readAllStandardError().constData());
     QCOMPARE(run_control(run, "checkpoint"), 0);
     QVERIFY(wait_status(run, [](const json& s) {
