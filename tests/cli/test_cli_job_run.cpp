@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <nlohmann/json.hpp>
 
+#include "support/clock_values.h"
 #include "support/test_support.h"
 
 using glossa::test::ProcessResult;
@@ -38,27 +39,6 @@ json cliJson(QStringList args) {
   return json::parse(r.out.toStdString());
 }
 
-// Keys whose values come from the clock (durations, rates, when a file was made): they differ
-// on every run.
-void dropClockValues(json& j) {
-  if (j.is_array()) {
-    for (auto& e : j) dropClockValues(e);
-  } else if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end();) {
-      const std::string& k = it.key();
-      const bool timing = k.find("seconds") != std::string::npos ||
-                          k.find("per_second") != std::string::npos || k == "elapsed_ms" ||
-                          k == "created";
-      if (timing) {
-        it = j.erase(it);
-      } else {
-        dropClockValues(it.value());
-        ++it;
-      }
-    }
-  }
-}
-
 // SHA-256 of every file in folder `path` (or of file `path`), by name. A JSON file is hashed
 // without its clock values; a SQLite project file is left out (it holds the same report with
 // its wall times, and its timestamps).
@@ -76,7 +56,7 @@ std::map<QString, QByteArray> digests(const QString& path) {
     QByteArray bytes = file.readAll();
     if (f.endsWith(".json")) {
       json j = json::parse(bytes.toStdString());
-      dropClockValues(j);
+      glossa::test::drop_clock_values(j);
       bytes = QByteArray::fromStdString(j.dump());
     }
     out[QFileInfo(f).fileName()] = QCryptographicHash::hash(bytes, QCryptographicHash::Sha256);
@@ -122,8 +102,8 @@ class TestCliJobRun : public QObject {
     f.close();
     json byJson = cliJson({"job", "run", name, "--options", file});
     QVERIFY2(!byJson.is_null(), qPrintable(name + ": job run failed"));
-    dropClockValues(byFlags);
-    dropClockValues(byJson);
+    glossa::test::drop_clock_values(byFlags);
+    glossa::test::drop_clock_values(byJson);
     // On a difference, the JSON patch from the flags' result to the JSON's names what differs.
     QVERIFY2(byFlags == byJson,
              qPrintable(name + ": " + QString::fromStdString(json::diff(byFlags, byJson).dump())));

@@ -75,6 +75,20 @@ class TestCorpusScanner : public QObject {
     }
   }
 
+  // The floating-point sums are added batch by batch in read order: the same bits whatever the
+  // thread count and however the workers shared the batches (a rerun, the backend and the CLI).
+  void signalSumsAreTheSameBitsOnEveryRun() {
+    const auto docs = numbered_documents(60000);
+    std::string first;
+    for (int threads : {1, 2, 2, 2, 3}) {
+      VectorSource source(docs);
+      const std::string sums =
+          glossa::scan_corpus(source, ScriptClass::kHangul, threads, {}).to_json()["signal_sums"].dump();
+      if (first.empty()) first = sums;
+      QCOMPARE(QString::fromStdString(sums), QString::fromStdString(first));
+    }
+  }
+
   void reportsProgressUpToTheEnd() {
     std::vector<double> fractions;
     std::string last_message;
