@@ -29,11 +29,6 @@ struct LaunchSpec {
 // started the ones already running are killed and Error says why (naming the program).
 std::vector<int64_t> launch_ranks(const LaunchSpec& spec);
 
-// A free TCP port on 127.0.0.1 for MASTER_PORT, chosen at random outside the kernel's ephemeral
-// range (/proc/sys/net/ipv4/ip_local_port_range): a port the kernel hands out for bind(0) would
-// be handed to the next outgoing connection too. Checked free by binding it. Throws Error when
-// 200 tries find none.
-int free_rendezvous_port();
 
 // Where rank `rank`'s output goes.
 std::string rank_log_path(const std::string& run_dir, int64_t rank);

@@ -29,11 +29,16 @@
 #include "base/sqlite_db.h"
 #include "protocol/rpc_message.h"
 #include "support/shard_fixture.h"
+#include "support/tiny_run.h"
 #include "support/test_support.h"
 #include "training/metrics/metrics_store.h"
 #include "training/metrics/train_control.h"
 
 namespace glossa::backend::run_test {
+
+using test::documents;
+using test::run_object;
+using test::write_run;
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -41,59 +46,6 @@ using nlohmann::json;
 inline const QString kTrain = QStringLiteral(GLOSSA_BIN_DIR "/glossa-train");
 inline constexpr auto kDeadline =
     180s;  // a run's start (LibTorch) and a few dozen steps, loaded machine
-
-// 600 documents of a few repeating patterns over ids 3..63, EOS 2 (as test_glossa_train).
-inline test::Documents documents(int count, int offset) {
-  test::Documents docs;
-  for (int d = 0; d < count; ++d) {
-    std::vector<int32_t> doc;
-    for (int i = 0; i < 6 + (d + offset) % 7; ++i) doc.push_back(3 + (d * 7 + i * 3 + offset) % 61);
-    doc.push_back(2);
-    docs.push_back(doc);
-  }
-  return docs;
-}
-
-// RUN.json object of a 2-stage run of `steps` steps each on a 2-layer random model.
-inline json run_object(const std::string& root, int64_t steps, json extra = json::object()) {
-  test::ManifestInfo info;
-  info.vocab_size = 64;
-  test::write_shard(root + "/ko", documents(600, 0), documents(40, 5), info);
-  json stage = {{"trainable", {"all"}}, {"budget_steps", steps}, {"peak_lr", 1e-2},
-                {"seq_len", 32},        {"micro_batch", 2},      {"warmup_steps", 1}};
-  json first = stage, second = stage;
-  first["name"] = "all";
-  second["name"] = "layers";
-  second["trainable"] = {"layers.all"};
-  const json model = {{"architectures", {"LlamaForCausalLM"}},
-                      {"vocab_size", 64},
-                      {"hidden_size", 32},
-                      {"intermediate_size", 64},
-                      {"num_hidden_layers", 2},
-                      {"num_attention_heads", 4},
-                      {"num_key_value_heads", 2},
-                      {"max_position_embeddings", 128},
-                      {"tie_word_embeddings", false}};
-  json run = {{"run_dir", root + "/run"},
-              {"model", {{"init", "random"}, {"config", model}}},
-              {"schedule", {{"name", "test"}, {"init", "random"}, {"stages", {first, second}}}},
-              {"data",
-               {{"sources", {{{"name", "ko"}, {"prefix", root + "/ko"}, {"weight", 1.0}}}},
-                {"seq_len", 32},
-                {"seed", 3}}},
-              {"heldout", {{{"name", "ko_heldout"}, {"prefix", root + "/ko_heldout"}}}},
-              {"eval", {{"seq_len", 32}}},
-              {"threads", 1}};
-  run.update(extra);
-  return run;
-}
-
-inline std::string write_run(const QTemporaryDir& dir, int64_t steps, json extra = json::object()) {
-  const std::string root = dir.path().toStdString();
-  const std::string path = root + "/RUN.json";
-  std::ofstream(path) << run_object(root, steps, std::move(extra)).dump(2);
-  return path;
-}
 
 // The supervisor's event stream, collected from its watcher thread.
 class Events {

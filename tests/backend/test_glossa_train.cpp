@@ -22,6 +22,7 @@
 #include "training/metrics/train_control.h"
 #include "support/test_support.h"
 #include "support/shard_fixture.h"
+#include "support/tiny_run.h"
 
 using namespace glossa;
 using namespace std::chrono_literals;
@@ -29,52 +30,11 @@ using nlohmann::json;
 
 namespace {
 
+using test::documents;
+using test::write_run;
+
 const QString kTrain = QStringLiteral(GLOSSA_BIN_DIR "/glossa-train");
 
-// 600 documents of a few repeating patterns over ids 3..63, EOS 2.
-test::Documents documents(int count, int offset) {
-  test::Documents docs;
-  for (int d = 0; d < count; ++d) {
-    std::vector<int32_t> doc;
-    for (int i = 0; i < 6 + (d + offset) % 7; ++i) doc.push_back(3 + (d * 7 + i * 3 + offset) % 61);
-    doc.push_back(2);
-    docs.push_back(doc);
-  }
-  return docs;
-}
-
-json tiny_model() {
-  return {{"architectures", {"LlamaForCausalLM"}}, {"vocab_size", 64}, {"hidden_size", 32},
-          {"intermediate_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
-          {"num_key_value_heads", 2}, {"max_position_embeddings", 128},
-          {"tie_word_embeddings", false}};
-}
-
-// RUN.json with two stages of `steps` each; writes it into `dir` and returns its path.
-std::string write_run(const QTemporaryDir& dir, int64_t steps, json extra = json::object()) {
-  const std::string root = dir.path().toStdString();
-  test::ManifestInfo info;
-  info.vocab_size = 64;
-  test::write_shard(root + "/ko", documents(600, 0), documents(40, 5), info);
-  json stage = {{"trainable", {"all"}}, {"budget_steps", steps}, {"peak_lr", 1e-2},
-                {"seq_len", 32}, {"micro_batch", 2}, {"warmup_steps", 1}};
-  json first = stage, second = stage;
-  first["name"] = "all";
-  second["name"] = "layers";
-  second["trainable"] = {"layers.all"};
-  json run = {{"run_dir", root + "/run"},
-              {"model", {{"init", "random"}, {"config", tiny_model()}}},
-              {"schedule", {{"name", "test"}, {"init", "random"}, {"stages", {first, second}}}},
-              {"data", {{"sources", {{{"name", "ko"}, {"prefix", root + "/ko"}, {"weight", 1.0}}}},
-                        {"seq_len", 32}, {"seed", 3}}},
-              {"heldout", {{{"name", "ko_heldout"}, {"prefix", root + "/ko_heldout"}}}},
-              {"eval", {{"seq_len", 32}}},
-              {"threads", 1}};
-  run.update(extra);
-  const std::string path = root + "/RUN.json";
-  std::ofstream(path) << run.dump(2);
-  return path;
-}
 
 json status_of(const std::string& run_dir) {
   try {

@@ -40,10 +40,8 @@ struct ProcessResult {
 // missing data file or Python package would otherwise hide a regression (tests/README.md).
 bool skipsFail();
 
-// A TCP port for a test's rendezvous (MASTER_PORT), outside the kernel's ephemeral range: a port
-// the kernel handed out by bind(0) and that was closed again is the next one it hands to another
-// process (a parallel test, any outgoing connection), which is the close-then-reuse race. Chosen
-// at random below /proc/sys/net/ipv4/ip_local_port_range and checked free by binding it.
+// A TCP port for a test's rendezvous (MASTER_PORT): base/rendezvous_port.h; fails the test when
+// none is free.
 int rendezvous_port();
 
 // True when a failed launch's output says the rendezvous port was taken meanwhile (c10d's
