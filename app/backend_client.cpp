@@ -62,8 +62,13 @@ void BackendClient::try_connect() {
 
 void BackendClient::start_backend() {
   qint64 pid = 0;
-  if (!QFileInfo(options_.backend_program).isExecutable() ||
-      !QProcess::startDetached(options_.backend_program, {}, QString(), &pid)) {
+  // A daemon: its own log file, not the terminal (or pipe) the workbench was started from.
+  QProcess process;
+  process.setProgram(options_.backend_program);
+  process.setStandardInputFile(QProcess::nullDevice());
+  process.setStandardOutputFile(QProcess::nullDevice());
+  process.setStandardErrorFile(QProcess::nullDevice());
+  if (!QFileInfo(options_.backend_program).isExecutable() || !process.startDetached(&pid)) {
     set_state(State::kDisconnected, "no backend answers and " + options_.backend_program +
                                         " cannot be started: is Glossa installed completely?");
     retry_.start(options_.reconnect_ms);

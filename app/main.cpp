@@ -1,6 +1,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
+#include "app/backend_client.h"
 #include "app/demo_project.h"
 #include "app/main_window.h"
 
@@ -16,7 +17,10 @@ int main(int argc, char** argv) {
 
   QString name = QStringLiteral("Untitled project");
   if (parser.isSet(demo)) name = glossa::ensureDemoProject().name;
-  glossa::MainWindow window(name);
+  // The backend does the work; the window shows whether it is there (started when none answers).
+  glossa::app::BackendClient backend(glossa::app::BackendClient::Options{});
+  glossa::MainWindow window(name, &backend);
   window.show();
+  backend.open();
   return app.exec();
 }

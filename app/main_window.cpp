@@ -1,16 +1,22 @@
 #include "app/main_window.h"
 
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QListWidget>
 #include <QStackedWidget>
 #include <QStatusBar>
 
+#include "app/backend_client.h"
 #include "widgets/placeholder_page.h"
 
 namespace glossa {
 
-MainWindow::MainWindow(const QString& project_name, QWidget* parent)
-    : QMainWindow(parent), navigation_(new QListWidget), pages_(new QStackedWidget) {
+MainWindow::MainWindow(const QString& project_name, app::BackendClient* backend,
+                       QWidget* parent)
+    : QMainWindow(parent),
+      navigation_(new QListWidget),
+      pages_(new QStackedWidget),
+      connection_(new QLabel(tr("backend: not connected"))) {
   setWindowTitle(QStringLiteral("%1 — Glossa").arg(project_name));
   navigation_->setFixedWidth(160);
   auto* central = new QWidget(this);
@@ -29,6 +35,14 @@ MainWindow::MainWindow(const QString& project_name, QWidget* parent)
   connect(navigation_, &QListWidget::currentRowChanged, pages_, &QStackedWidget::setCurrentIndex);
   navigation_->setCurrentRow(0);
   statusBar()->showMessage(tr("Project: %1").arg(project_name));
+  statusBar()->addPermanentWidget(connection_);
+  if (backend) {
+    const auto show = [this](app::BackendClient::State, const QString& text) {
+      connection_->setText(tr("backend: %1").arg(text.isEmpty() ? tr("not connected") : text));
+    };
+    connect(backend, &app::BackendClient::stateChanged, this, show);
+    show(backend->state(), backend->state_text());
+  }
   resize(1100, 720);
 }
 
@@ -45,5 +59,6 @@ QStringList MainWindow::pageTitles() const {
 
 void MainWindow::showPage(int index) { navigation_->setCurrentRow(index); }
 int MainWindow::currentPage() const { return pages_->currentIndex(); }
+QString MainWindow::connectionText() const { return connection_->text(); }
 
 }  // namespace glossa

@@ -1,6 +1,7 @@
 // ctest-labels: gui
 #include <QtTest>
 
+#include "app/backend_client.h"
 #include "app/demo_project.h"
 #include "app/main_window.h"
 
@@ -16,6 +17,21 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.pageTitles(), expected);
     window.showPage(4);
     QCOMPARE(window.currentPage(), 4);
+  }
+
+  void statusBarShowsTheBackendConnection() {
+    QTemporaryDir dir;
+    glossa::app::BackendClient::Options o;
+    o.socket_path = dir.filePath("none/backend.sock");
+    o.start_backend = false;
+    o.reconnect_ms = 100;
+    glossa::app::BackendClient backend(o);
+    glossa::MainWindow window(QStringLiteral("Korean EEVE"), &backend);
+    window.show();
+    QCOMPARE(window.connectionText(), QStringLiteral("backend: not connected"));
+    backend.open();
+    QTRY_VERIFY2(window.connectionText().startsWith("backend: cannot reach the backend"),
+                 qPrintable(window.connectionText()));
   }
 
   void demoProjectWritesItsOwnCorpus() {
