@@ -1,7 +1,8 @@
 # glossa_add_qtests(DIR <dir> LIBS <libs...> [PCH_FROM <target>])
 # Every test_*.cpp in DIR becomes one Qt Test executable registered with CTest. A file's labels
 # come from a line `// ctest-labels: unit data` (default: unit); `gui` tests run offscreen.
-# PCH_FROM reuses another target's precompiled header (the torch tests: training/torch_core.h).
+# PCH_FROM reuses another target's precompiled header (the torch tests: training/torch_core.h;
+# the others: cmake/pch/test_pch.h); empty = none.
 function(glossa_add_qtests)
   cmake_parse_arguments(ARG "" "DIR;PCH_FROM" "LIBS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${ARG_DIR}/test_*.cpp)
@@ -22,6 +23,11 @@ function(glossa_add_qtests)
     target_include_directories(${name} PRIVATE ${moc_dir})
     if(ARG_PCH_FROM)
       target_precompile_headers(${name} REUSE_FROM ${ARG_PCH_FROM})
+    endif()
+    # Test code only drives the engine (compiled -O3 in its libraries): -O1 compiles a test
+    # file ~25 % faster (3.8 s instead of 5.1 s for test_backend_store) and CI builds ~100 of them.
+    if(CMAKE_BUILD_TYPE STREQUAL "Release")
+      target_compile_options(${name} PRIVATE -O1)
     endif()
     file(STRINGS ${source} label_line REGEX "^// ctest-labels:" LIMIT_COUNT 1)
     set(labels unit)

