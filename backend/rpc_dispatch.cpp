@@ -44,6 +44,10 @@ nlohmann::json RpcDispatch::handle(ClientSession& client, const protocol::Messag
   if (m == "run.get") return runs_.get(p);
   if (m == "run.attach") return runs_.attach(p);
   if (m == "metrics.query") return runs_.query_metrics(p);
+  if (m == "project.open") return projects_.open(p);
+  if (m == "vocab.candidates") return projects_.candidates(p);
+  if (m == "vocab.decide") return projects_.decide(p);
+  if (m == "vocab.overrides") return projects_.overrides(p);
   if (m == "subscribe") return change_subscriptions(client, p, true);
   if (m == "unsubscribe") return change_subscriptions(client, p, false);
   // In the catalog but not served: a bug, said as one.

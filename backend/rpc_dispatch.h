@@ -1,12 +1,14 @@
 // The backend's methods (docs/protocol.md): every request is checked against the protocol's
 // catalog (unknown method, missing / unknown / mistyped parameter: standard JSON-RPC errors naming
-// the field) and routed to the job manager, the run supervisor or the client's subscriptions.
+// the field) and routed to the job manager, the run supervisor, the project service or the
+// client's subscriptions.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "backend/client_session.h"
+#include "backend/project_service.h"
 #include "protocol/rpc_message.h"
 
 namespace glossa::backend {
@@ -25,6 +27,7 @@ class RpcDispatch {
   JobManager& jobs_;
   RunSupervisor& runs_;
   std::string build_;
+  ProjectService projects_;
 };
 
 }  // namespace glossa::backend

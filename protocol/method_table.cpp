@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/method_catalog.h"
+#include "protocol/method_parts.h"
 
 namespace glossa::protocol {
 
@@ -219,7 +220,8 @@ std::vector<MethodDef> subscription_methods() {
 
 std::vector<MethodDef> build_methods() {
   std::vector<MethodDef> all = {version_method()};
-  for (auto* part : {&job_methods, &run_control_methods, &run_query_methods, &subscription_methods})
+  for (auto* part : {&job_methods, &run_control_methods, &run_query_methods, &subscription_methods,
+                     &project_methods})
     for (MethodDef& m : part()) all.push_back(std::move(m));
   return all;
 }

@@ -29,6 +29,7 @@ enum ErrorCode : int {
   kJobOptions = -32003,      // job options refused by the job layer (data.field, data.doc)
   kRunConfig = -32004,       // RUN.json refused (data.field)
   kBusy = -32005,            // a limit was reached (too many clients, queue full)
+  kProject = -32006,         // the project file cannot be opened or is not a project (data.path)
 };
 
 // An error carried in a response. `data` holds details: {"field": ..., "doc": ...}.

@@ -41,7 +41,11 @@ const std::vector<std::string> kSpecMethods = {"version",
                                                "run.attach",
                                                "metrics.query",
                                                "subscribe",
-                                               "unsubscribe"};
+                                               "unsubscribe",
+                                               "project.open",
+                                               "vocab.candidates",
+                                               "vocab.decide",
+                                               "vocab.overrides"};
 const std::vector<std::string> kSpecNotifications = {
     "job.state",   "job.progress", "job.warning", "job.finished",   "job.failed", "run.state",
     "run.metrics", "run.eval",     "run.stage",   "run.checkpoint", "run.log",    "dropped"};

@@ -185,7 +185,7 @@ class TestProtocolDocs : public QObject {
     QVERIFY(!errors.empty());
     for (int code : {p::kParseError, p::kInvalidRequest, p::kMethodNotFound, p::kInvalidParams,
                      p::kInternalError, p::kLineTooLong, p::kNotFound, p::kInvalidState,
-                     p::kJobOptions, p::kRunConfig, p::kBusy})
+                     p::kJobOptions, p::kRunConfig, p::kBusy, p::kProject})
       QVERIFY2(errors.find("| " + std::to_string(code) + " |") != std::string::npos,
                std::to_string(code).c_str());
   }

@@ -5,9 +5,6 @@
 
 namespace glossa {
 
-namespace {
-
-// "▁" (U+2581) back to the space it stands for.
 std::string piece_text(const std::string& piece) {
   static const std::string kSpaceSymbol = "\xE2\x96\x81";
   std::string out;
@@ -22,8 +19,6 @@ std::string piece_text(const std::string& piece) {
   }
   return out;
 }
-
-}  // namespace
 
 std::vector<NewTokenEntry> build_new_token_map(const SpModel& base, const SpModel& merged) {
   if (merged.size() < base.size())
