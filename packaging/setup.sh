@@ -24,6 +24,7 @@ debian_packages=(
   nlohmann-json3-dev libcli11-dev
   libzstd-dev zstd zlib1g-dev libicu-dev
   xvfb xauth
+  fonts-nanum  # Hangul in the workbench (tokens, previews) and its screenshots
   socat  # talking to glossa-backend by hand (docs/protocol.md)
   python3 python3-venv python3-pip
   clang libclang-rt-14-dev
