@@ -2,21 +2,24 @@
 
 #include <QDir>
 #include <QFile>
+#include <QSaveFile>
 #include <QStandardPaths>
+
+#include "app/demo_corpus.h"
 
 namespace glossa {
 
 namespace {
-// A few lines written for the demo (public-domain style sentences of our own), Korean and English.
-const char* kDemoCorpus =
-    "오늘은 날씨가 맑아서 공원에 산책을 갔습니다.\n"
-    "이 영화는 정말 재미있었고 배우들의 연기도 훌륭했다.\n"
-    "새로운 언어를 배우는 것은 어렵지만 즐거운 일이다.\n"
-    "도서관에서 책을 빌려 읽는 것을 좋아합니다.\n"
-    "The weather was clear today, so we went for a walk in the park.\n"
-    "Learning a new language is hard but rewarding.\n"
-    "언어 모델에 한국어 어휘를 추가하면 문장이 더 짧은 토큰 열이 됩니다.\n"
-    "A tokenizer splits text into pieces that a model can read.\n";
+
+// Writes `text` unless the file already holds exactly it (a demo reopened costs nothing).
+bool write_once(const QString& path, const QString& text) {
+  const QByteArray bytes = text.toUtf8();
+  QFile existing(path);
+  if (existing.open(QIODevice::ReadOnly) && existing.size() == bytes.size()) return true;
+  QSaveFile file(path);
+  return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size() && file.commit();
+}
+
 }  // namespace
 
 DemoProject ensureDemoProject(const QString& data_home) {
@@ -28,12 +31,14 @@ DemoProject ensureDemoProject(const QString& data_home) {
   DemoProject demo;
   demo.name = QStringLiteral("Glossa demo");
   demo.directory = QDir(home).filePath(QStringLiteral("demo"));
-  QDir().mkpath(demo.directory);
-  demo.corpus = QDir(demo.directory).filePath(QStringLiteral("demo_corpus.txt"));
-  if (!QFile::exists(demo.corpus)) {
-    QFile file(demo.corpus);
-    if (file.open(QIODevice::WriteOnly)) file.write(kDemoCorpus);
-  }
+  demo.project = QDir(demo.directory).filePath(QStringLiteral("demo.glossa"));
+  demo.korean = QDir(demo.directory).filePath(QStringLiteral("demo_ko.txt"));
+  demo.english = QDir(demo.directory).filePath(QStringLiteral("demo_en.txt"));
+  const app::DemoCorpusSizes sizes;
+  if (!QDir().mkpath(demo.directory) ||
+      !write_once(demo.korean, app::demo_korean_text(sizes.korean_sentences)) ||
+      !write_once(demo.english, app::demo_english_text(sizes.english_sentences)))
+    demo.directory.clear();
   return demo;
 }
 

@@ -1,12 +1,18 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
+#include <QMessageBox>
+#include <QStatusBar>
 #include <QStyleFactory>
+#include <QTimer>
 
 #include "app/backend_client.h"
 #include "app/demo_project.h"
+#include "app/demo_setup.h"
 #include "app/main_window.h"
 #include "app/project_controller.h"
+#include "app/vocab/vocabulary_page.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -20,16 +26,23 @@ int main(int argc, char** argv) {
   QCommandLineOption project(QStringLiteral("project"),
                              QStringLiteral("Open (creating it if needed) this project file."),
                              QStringLiteral("file"));
+  QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                QStringLiteral("Save the window as PNG once the Vocabulary page "
+                                               "has loaded (or after 3 minutes), then quit (docs)."),
+                                QStringLiteral("png"));
   parser.addOption(demo);
   parser.addOption(project);
+  parser.addOption(screenshot);
   parser.process(app);
 
   QString name = QStringLiteral("No project");
   QString path = parser.value(project);
+  glossa::DemoProject d;
   if (parser.isSet(demo)) {
-    const glossa::DemoProject d = glossa::ensureDemoProject();
+    d = glossa::ensureDemoProject();
+    if (d.directory.isEmpty()) qFatal("cannot write the demo project's folder");
     name = d.name;
-    if (path.isEmpty()) path = QDir(d.directory).filePath(QStringLiteral("demo.glossa"));
+    if (path.isEmpty()) path = d.project;
   }
   // The backend does the work; the window shows whether it is there (started when none answers).
   glossa::app::BackendClient backend(glossa::app::BackendClient::Options{});
@@ -37,9 +50,38 @@ int main(int argc, char** argv) {
   glossa::app::ProjectController* projects = window.projects();
   if (path.isEmpty()) path = projects->last();
   // Once connected (and again after a backend restart, when nothing is open yet).
-  QObject::connect(&backend, &glossa::app::BackendClient::connected, &window, [projects, path] {
-    if (!path.isEmpty() && projects->path().isEmpty()) projects->open(path, true);
+  QObject::connect(&backend, &glossa::app::BackendClient::connected, &window, [projects, path, &d] {
+    if (!path.isEmpty() && projects->path().isEmpty())
+      projects->open(path, true, path == d.project ? d.name : QString());
   });
+  // The demo's first open makes its vocabulary session (three backend jobs), then shows it.
+  glossa::app::DemoSetup setup(&backend, d);
+  if (!d.project.isEmpty()) {
+    QObject::connect(projects, &glossa::app::ProjectController::projectOpened, &window,
+                     [&](const nlohmann::json& p) {
+                       if (p.value("path", "") != QFileInfo(d.project).absoluteFilePath().toStdString()) return;
+                       window.showPage(2);
+                       if (p.value("vocab_sessions", nlohmann::json::array()).empty()) setup.start();
+                     });
+    QObject::connect(&setup, &glossa::app::DemoSetup::progress, &window,
+                     [&](const QString& m) { window.statusBar()->showMessage(m); });
+    QObject::connect(&setup, &glossa::app::DemoSetup::finished, &window,
+                     [&] { projects->open(d.project); });
+    QObject::connect(&setup, &glossa::app::DemoSetup::failed, &window, [&](const QString& m) {
+      QMessageBox::warning(&window, QStringLiteral("Demo"), QStringLiteral("Setting up the demo failed:\n\n%1").arg(m));
+    });
+  }
+  if (parser.isSet(screenshot)) {
+    const QString png = parser.value(screenshot);
+    const auto shoot = [&window, png] {
+      QTimer::singleShot(500, &window, [&window, png] {  // let queued replots land
+        const bool ok = window.grab().save(png);
+        QCoreApplication::exit(ok ? 0 : 1);
+      });
+    };
+    QObject::connect(window.vocabularyPage(), &glossa::app::VocabularyPage::loaded, &window, shoot);
+    QTimer::singleShot(180000, &window, shoot);
+  }
   window.show();
   backend.open();
   return app.exec();

@@ -33,6 +33,7 @@ void CandidateTableModel::clear(qint64 min_freq) {
   beginResetModel();
   rows_.clear();
   by_piece_.clear();
+  token_order_.clear();
   min_freq_ = min_freq;
   endResetModel();
 }
@@ -65,6 +66,7 @@ void CandidateTableModel::append_page(const nlohmann::json& page) {
     by_piece_[row.piece] = int(rows_.size());
     rows_.push_back(std::move(row));
   }
+  token_order_.clear();
   endInsertRows();
 }
 
@@ -103,6 +105,21 @@ int CandidateTableModel::included_count() const {
   int n = 0;
   for (int i = 0; i < rowCount(); ++i) n += counts_as_included(i);
   return n;
+}
+
+void CandidateTableModel::prepare_token_order() const {
+  if (token_order_.size() == rows_.size()) return;
+  std::vector<int> by_token(rows_.size());
+  for (size_t i = 0; i < by_token.size(); ++i) by_token[i] = int(i);
+  std::sort(by_token.begin(), by_token.end(),
+            [this](int a, int b) { return rows_[size_t(a)].piece < rows_[size_t(b)].piece; });
+  token_order_.assign(rows_.size(), 0);
+  for (size_t k = 0; k < by_token.size(); ++k) token_order_[size_t(by_token[k])] = int(k);
+}
+
+int CandidateTableModel::token_order(int row) const {
+  prepare_token_order();
+  return token_order_[size_t(row)];
 }
 
 int CandidateTableModel::row_of(const QString& piece) const {

@@ -18,8 +18,9 @@ class CandidateTableModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { kToken, kFrequency, kRank, kLength, kScript, kStatus, kOverride, kReason,
-                kIteration, kBasePieces, kColumnCount };
+  // The reason comes last: it is the long one (the view stretches it).
+  enum Column { kToken, kFrequency, kRank, kLength, kScript, kStatus, kOverride, kIteration,
+                kBasePieces, kReason, kColumnCount };
 
   struct Row {
     QString piece;
@@ -59,6 +60,10 @@ class CandidateTableModel : public QAbstractTableModel {
   int included_count() const;
   const Row& row(int i) const { return rows_[size_t(i)]; }
   int row_of(const QString& piece) const;  // -1 when absent
+  // Position of each row's token in string order, so sorting by token compares integers
+  // (computed on first use, or by prepare_token_order() once the table has arrived).
+  int token_order(int row) const;
+  void prepare_token_order() const;
   // (rank, count) of every counted row, by rank: the rank-frequency curve.
   std::vector<std::pair<double, double>> curve() const;
 
@@ -71,6 +76,7 @@ class CandidateTableModel : public QAbstractTableModel {
   std::vector<Row> rows_;
   std::unordered_map<QString, int> by_piece_;
   qint64 min_freq_ = 0;
+  mutable std::vector<int> token_order_;  // empty = not computed since the rows changed
 };
 
 }  // namespace glossa::app

@@ -23,6 +23,7 @@
 #include "app/vocab/candidate_table_model.h"
 #include "app/vocab/curation_commands.h"
 #include "app/vocab/expansion_request.h"
+#include "app/vocab/new_expansion_dialog.h"
 #include "widgets/rank_frequency_plot.h"
 
 namespace glossa::app {
@@ -49,7 +50,8 @@ VocabularyPage::VocabularyPage(BackendClient* client, QUndoStack* undo, QWidget*
       sessions_(new QComboBox), status_filter_(new QComboBox), script_filter_(new QComboBox),
       min_count_(new QSpinBox), max_count_(new QSpinBox), pattern_(new QLineEdit),
       search_(new QLineEdit), reason_(new QLineEdit), hidden_size_(new QSpinBox),
-      summary_(new QLabel), status_(new QLabel), iterate_(new QPushButton(tr("Iterate with these decisions"))) {
+      summary_(new QLabel), status_(new QLabel), iterate_(new QPushButton(tr("Iterate with these decisions"))),
+      new_expansion_(new QPushButton(tr("New expansion…"))) {
   proxy_->setSourceModel(model_);
   table_->setModel(proxy_);
   table_->setSortingEnabled(true);
@@ -63,6 +65,7 @@ VocabularyPage::VocabularyPage(BackendClient* client, QUndoStack* undo, QWidget*
   top->addWidget(new QLabel(tr("Session:")));
   top->addWidget(sessions_, 1);
   top->addWidget(iterate_);
+  top->addWidget(new_expansion_);
   iterate_->setToolTip(tr("Run the expansion again with this minimum frequency and your overrides "
                           "as forced lists, to a fixed point; the result opens as a new session"));
 
@@ -105,6 +108,7 @@ VocabularyPage::VocabularyPage(BackendClient* client, QUndoStack* undo, QWidget*
   connect(sessions_, &QComboBox::activated, this,
           [this](int i) { open_session(sessions_->itemData(i).toLongLong()); });
   connect(iterate_, &QPushButton::clicked, this, &VocabularyPage::iterate);
+  connect(new_expansion_, &QPushButton::clicked, this, &VocabularyPage::new_expansion);
   connect(plot_, &RankFrequencyPlot::thresholdDragged, this, [this](double v) {
     if (drag_ == 0) drag_ = int(QDateTime::currentMSecsSinceEpoch() & 0x3fffffff) | 1;
     undo_->push(new MinFreqCommand(model_, model_->min_freq(), qint64(v), drag_,
@@ -220,6 +224,7 @@ void VocabularyPage::request_page(int generation, qint64 session, qint64 offset)
 }
 
 void VocabularyPage::after_load() {
+  model_->prepare_token_order();  // once, so sorting by token is as quick as by frequency
   plot_->set_curve(model_->curve());
   plot_->set_threshold(double(model_->min_freq()));
   table_->sortByColumn(CandidateTableModel::kFrequency, Qt::DescendingOrder);
@@ -317,36 +322,62 @@ void VocabularyPage::iterate() {
     } catch (const std::exception& x) {
       return show_status(tr("Cannot iterate: %1").arg(QString::fromUtf8(x.what())), true);
     }
-    client_->call("job.submit", {{"job", "vocab.expand"}, {"options", options}},
-                  [this](const json& job, const protocol::RpcError* e) {
-      if (e) return show_status(tr("The expansion was refused: %1").arg(error_text(e)), true);
-      expand_job_ = job.at("job").value("id", qint64(0));
-      iterate_->setEnabled(false);
-      show_status(tr("Expanding with your decisions (job %1)…").arg(expand_job_));
-    });
+    run_jobs({{"vocab.expand", options}});
+  });
+}
+
+void VocabularyPage::new_expansion() {
+  const QString path = QString::fromStdString(project_.value("path", ""));
+  if (path.isEmpty()) return show_status(tr("Open or create a project first (File menu)."), true);
+  NewExpansionDialog dialog(path, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  std::vector<std::pair<std::string, json>> jobs;
+  if (const json train = dialog.train_options(); !train.is_null()) jobs.emplace_back("tokenizer.train", train);
+  jobs.emplace_back("vocab.expand", dialog.expand_options());
+  run_jobs(std::move(jobs));
+}
+
+void VocabularyPage::run_jobs(std::vector<std::pair<std::string, json>> jobs) {
+  if (jobs.empty()) return;
+  pending_jobs_ = std::move(jobs);
+  auto [name, options] = pending_jobs_.front();
+  pending_jobs_.erase(pending_jobs_.begin());
+  iterate_->setEnabled(false);
+  new_expansion_->setEnabled(false);
+  client_->call("job.submit", {{"job", name}, {"options", options}},
+                [this, name](const json& job, const protocol::RpcError* e) {
+    if (e) {
+      iterate_->setEnabled(true);
+      new_expansion_->setEnabled(true);
+      return show_status(tr("%1 was refused: %2").arg(QString::fromStdString(name), error_text(e)), true);
+    }
+    job_ = job.at("job").value("id", qint64(0));
+    show_status(tr("Running %1 (job %2)…").arg(QString::fromStdString(name)).arg(job_));
   });
 }
 
 void VocabularyPage::on_job_finished(const QString& method, const json& params) {
-  if (expand_job_ == 0 || params.value("id", qint64(-1)) != expand_job_) return;
-  if (method == QLatin1String("job.progress")) {
-    return show_status(tr("Expanding (job %1): %2 %3").arg(expand_job_)
-                           .arg(text_of(params, "phase"), text_of(params, "message")));
-  }
+  if (job_ == 0 || params.value("id", qint64(-1)) != job_) return;
+  if (method == QLatin1String("job.progress"))
+    return show_status(tr("Job %1: %2 %3").arg(job_).arg(text_of(params, "phase"), text_of(params, "message")));
   if (method == QLatin1String("job.failed")) {
-    expand_job_ = 0;
+    job_ = 0;
+    pending_jobs_.clear();
     iterate_->setEnabled(true);
-    return show_status(tr("The expansion failed: %1").arg(text_of(params.value("error", json::object()), "message")), true);
+    new_expansion_->setEnabled(true);
+    return show_status(tr("The job failed: %1").arg(text_of(params.value("error", json::object()), "message")), true);
   }
   if (method != QLatin1String("job.finished")) return;
-  expand_job_ = 0;
+  job_ = 0;
+  if (!pending_jobs_.empty()) return run_jobs(std::move(pending_jobs_));
+  new_expansion_->setEnabled(true);
   const qint64 next = params.value("result", json::object()).value("session_id", qint64(0));
   client_->call("project.open", {{"path", project_.value("path", "")}},
                 [this, next](const json& r, const protocol::RpcError* e) {
     if (e) return show_status(tr("Could not reopen the project: %1").arg(error_text(e)), true);
     set_project(r.at("project"));  // opens the newest session, which is the new one
-    if (session_ != next) open_session(next);
-    Q_EMIT iterationFinished(next);
+    if (next > 0 && session_ != next) open_session(next);
+    Q_EMIT iterationFinished(session_);
   });
 }
 

@@ -8,6 +8,9 @@
 
 #include <QWidget>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 class QComboBox;
 class QLabel;
@@ -41,6 +44,10 @@ class VocabularyPage : public QWidget {
   void decide_selected(const QString& action);  // include / exclude / reset the selected rows
   void set_min_freq(qint64 value);              // as a drag of the line would (undoable)
   void iterate();                               // vocab.expand with these decisions
+  void new_expansion();                         // the New expansion dialog, then its jobs
+  // Backend jobs one after the other (name, options); when the last is done the project is
+  // reopened on its newest session (the expansion's) and iterationFinished follows.
+  void run_jobs(std::vector<std::pair<std::string, nlohmann::json>> jobs);
 
   CandidateTableModel* model() const { return model_; }
   CandidateFilterProxy* proxy() const { return proxy_; }
@@ -87,7 +94,9 @@ class VocabularyPage : public QWidget {
   nlohmann::json project_;
   qint64 session_ = 0;
   int generation_ = 0;  // bumped by open_session: replies of an earlier load are dropped
-  qint64 expand_job_ = 0;
+  qint64 job_ = 0;  // the running job of run_jobs, 0 = none
+  std::vector<std::pair<std::string, nlohmann::json>> pending_jobs_;
+  QPushButton* new_expansion_;
   int drag_ = 0;  // id of the current drag (its moves merge into one undo step)
 };
 

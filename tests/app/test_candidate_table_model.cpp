@@ -179,6 +179,13 @@ class TestCandidateTableModel : public QObject {
     p.set_pattern("");
     p.set_search("ko");
     QCOMPARE(proxied(p), QStringList{"▁Ko"});
+    p.set_search("");
+    p.sort(CandidateTableModel::kToken, Qt::AscendingOrder);
+    QStringList by_token = proxied(p);
+    QStringList expected = by_token;
+    std::sort(expected.begin(), expected.end());
+    QCOMPARE(by_token, expected);
+    QCOMPARE(by_token.size(), 7);
   }
 
   void iterationOptionsCarryTheSessionTheLineAndTheOverrides() {

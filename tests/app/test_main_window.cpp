@@ -2,6 +2,7 @@
 #include <QtTest>
 
 #include "app/backend_client.h"
+#include "app/demo_corpus.h"
 #include "app/demo_project.h"
 #include "app/main_window.h"
 
@@ -34,12 +35,27 @@ class TestMainWindow : public QObject {
                  qPrintable(window.connectionText()));
   }
 
-  void demoProjectWritesItsOwnCorpus() {
+  void demoProjectWritesItsOwnCorpora() {
     QTemporaryDir home;
     const glossa::DemoProject demo = glossa::ensureDemoProject(home.path());
-    QFile corpus(demo.corpus);
-    QVERIFY(corpus.open(QIODevice::ReadOnly));
-    QVERIFY(corpus.readAll().contains("한국어"));
+    QCOMPARE(demo.project, home.filePath("demo/demo.glossa"));
+    QFile korean(demo.korean), english(demo.english);
+    QVERIFY(korean.open(QIODevice::ReadOnly) && english.open(QIODevice::ReadOnly));
+    const QString ko = QString::fromUtf8(korean.readAll());
+    QCOMPARE(ko.count('\n'), 30000);
+    QCOMPARE(QString::fromUtf8(english.readAll()).count('\n'), 12000);
+    // Particles follow the final consonant: 책을 / 영화를, never 책를 / 영화을.
+    QVERIFY(ko.contains("영화를") || ko.contains("영화는") || ko.contains("영화가"));
+    for (const char* wrong : {"책를", "책는", "책가", "영화을", "영화은", "영화이"})
+      QVERIFY2(!ko.contains(QString::fromUtf8(wrong)), wrong);
+    // Zipf: the most frequent noun is far more common than a rare one.
+    QVERIFY(ko.count("영화") > 10 * ko.count("우유"));
+    // The same bytes every time; an existing demo is reused as it is.
+    QCOMPARE(glossa::app::demo_korean_text(30000), ko);
+    const QDateTime written = QFileInfo(demo.korean).lastModified();
+    QTest::qWait(20);
+    glossa::ensureDemoProject(home.path());
+    QCOMPARE(QFileInfo(demo.korean).lastModified(), written);
   }
 };
 
