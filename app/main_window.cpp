@@ -19,6 +19,7 @@
 #include "app/backend_client.h"
 #include "app/jobs_panel.h"
 #include "app/project_controller.h"
+#include "app/runs/runs_page.h"
 #include "app/vocab/vocabulary_page.h"
 #include "widgets/placeholder_page.h"
 
@@ -46,7 +47,12 @@ MainWindow::MainWindow(const QString& project_name, app::BackendClient* backend,
   }
   addPlaceholder(tr("Model"), tr("Open a base model, resize and initialise its embeddings."));
   addPlaceholder(tr("Stages"), tr("Design the freeze schedule: which parameters train in which stage."));
-  addPlaceholder(tr("Runs"), tr("Start training runs and watch loss and held-out curves live."));
+  if (backend) {
+    runs_ = new app::RunsPage(backend);
+    addPage(tr("Runs"), runs_);
+  } else {
+    addPlaceholder(tr("Runs"), tr("Start training runs and watch loss and held-out curves live."));
+  }
   addPlaceholder(tr("Benchmarks"), tr("KoBEST and German task curves over the tokens seen."));
   connect(navigation_, &QListWidget::currentRowChanged, pages_, &QStackedWidget::setCurrentIndex);
   navigation_->setCurrentRow(0);

@@ -17,6 +17,7 @@ namespace app {
 class BackendClient;
 class JobsPanel;
 class ProjectController;
+class RunsPage;
 class VocabularyPage;
 }  // namespace app
 
@@ -35,6 +36,7 @@ class MainWindow : public QMainWindow {
   QString connectionText() const;  // what the status bar says about the backend
   app::ProjectController* projects() const { return projects_; }
   app::VocabularyPage* vocabularyPage() const { return vocabulary_; }
+  app::RunsPage* runsPage() const { return runs_; }
   app::JobsPanel* jobsPanel() const { return jobs_; }
   QUndoStack* undoStack() const { return undo_; }
 
@@ -57,6 +59,7 @@ class MainWindow : public QMainWindow {
   app::BackendClient* backend_;
   app::ProjectController* projects_ = nullptr;
   app::VocabularyPage* vocabulary_ = nullptr;
+  app::RunsPage* runs_ = nullptr;
   app::JobsPanel* jobs_ = nullptr;
   QMenu* recent_ = nullptr;
 };

@@ -1,0 +1,261 @@
+#include "app/runs/runs_page.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QSlider>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextStream>
+#include <QVBoxLayout>
+
+#include "app/backend_client.h"
+#include "app/runs/run_list_model.h"
+#include "widgets/live_plot.h"
+#include "widgets/qcustomplot_include.h"
+
+namespace glossa::app {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kHistoryPoints = 4000;  // per run; the backend keeps each bucket's last value
+
+const char* const kSeries[][2] = {
+    {"loss", "training loss"},       {"grad_norm", "gradient norm"},
+    {"lr", "learning rate"},         {"tokens_per_s", "tokens / s"},
+    {"mfu", "MFU"},                  {"peak_mem_bytes", "peak memory (bytes)"},
+    {"step_time_s", "step time (s)"}};
+
+QString x_label(const QString& x) {
+  if (x == QLatin1String("tokens")) return QObject::tr("tokens seen");
+  if (x == QLatin1String("time")) return QObject::tr("wall time (s since the first step)");
+  return QObject::tr("step");
+}
+
+}  // namespace
+
+RunsPage::RunsPage(BackendClient* client, QWidget* parent)
+    : QWidget(parent), client_(client), model_(new RunListModel(this)), table_(new QTableView),
+      plot_(new LivePlot), series_(new QComboBox), x_(new QComboBox),
+      smoothing_(new QSlider(Qt::Horizontal)), log_y_(new QCheckBox(tr("log y"))), status_(new QLabel) {
+  table_->setModel(model_);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->verticalHeader()->hide();
+  table_->horizontalHeader()->setStretchLastSection(true);
+  auto* split = new QSplitter(Qt::Vertical);
+  split->addWidget(table_);
+  auto* lower = new QWidget;
+  auto* lower_layout = new QVBoxLayout(lower);
+  lower_layout->setContentsMargins(0, 0, 0, 0);
+  lower_layout->addWidget(build_controls());
+  lower_layout->addWidget(plot_, 1);
+  split->addWidget(lower);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 3);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(split, 1);
+  layout->addWidget(status_);
+  plot_->set_labels(x_label("step"), tr("training loss"));
+  connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPage::reload_plot);
+  connect(client_, &BackendClient::connected, this, &RunsPage::reload_runs);
+  connect(client_, &BackendClient::notification, this, &RunsPage::on_notification);
+  client_->subscribe({{"runs", true}});
+  if (client_->state() == BackendClient::State::kConnected) reload_runs();
+}
+
+QWidget* RunsPage::build_controls() {
+  auto* box = new QWidget;
+  auto* row = new QHBoxLayout(box);
+  row->setContentsMargins(0, 0, 0, 0);
+  const auto button = [&](const QString& text, const QString& tip, auto&& slot) {
+    auto* b = new QPushButton(text);
+    b->setToolTip(tip);
+    connect(b, &QPushButton::clicked, this, slot);
+    row->addWidget(b);
+  };
+  button(tr("Start…"), tr("Start a run from a RUN.json (docs/run-config.md)"), [this] {
+    const QString f = QFileDialog::getOpenFileName(this, tr("Start a run"), QString(), tr("RUN.json (*.json)"));
+    if (!f.isEmpty()) start_run(f);
+  });
+  button(tr("Attach…"), tr("Follow a run folder from elsewhere (a cluster run), read-only"), [this] {
+    const QString d = QFileDialog::getExistingDirectory(this, tr("Attach a run folder"));
+    if (!d.isEmpty()) attach_run(d);
+  });
+  for (const QString& c : {QStringLiteral("pause"), QStringLiteral("resume"), QStringLiteral("checkpoint"),
+                           QStringLiteral("stop")})
+    button(c.at(0).toUpper() + c.mid(1), tr("%1 the selected runs").arg(c), [this, c] { control(c); });
+  row->addSpacing(12);
+  for (const auto& s : kSeries) series_->addItem(tr(s[1]), QString::fromLatin1(s[0]));
+  x_->addItem(tr("by step"), QStringLiteral("step"));
+  x_->addItem(tr("by tokens"), QStringLiteral("tokens"));
+  x_->addItem(tr("by wall time"), QStringLiteral("time"));
+  smoothing_->setRange(0, 99);
+  smoothing_->setValue(60);
+  smoothing_->setMaximumWidth(120);
+  smoothing_->setToolTip(tr("Smoothing: exponential moving average (the raw curve is faded beneath)"));
+  row->addWidget(series_);
+  row->addWidget(x_);
+  row->addWidget(new QLabel(tr("smoothing")));
+  row->addWidget(smoothing_);
+  row->addWidget(log_y_);
+  button(tr("Fit"), tr("Axes to the data (zooming or panning stops following)"), [this] { plot_->fit(); });
+  button(tr("Export…"), tr("Save the plot as PNG or SVG-free PDF, or its points as CSV"), [this] {
+    const QString f = QFileDialog::getSaveFileName(this, tr("Export"), QString(),
+                                                   tr("PNG (*.png);;PDF (*.pdf);;CSV (*.csv)"));
+    if (f.endsWith(QLatin1String(".csv"))) export_csv(f);
+    else if (f.endsWith(QLatin1String(".pdf"))) plot_->plot()->savePdf(f);
+    else if (!f.isEmpty()) plot_->plot()->savePng(f);
+  });
+  row->addStretch(1);
+  connect(series_, &QComboBox::currentIndexChanged, this, &RunsPage::reload_plot);
+  connect(x_, &QComboBox::currentIndexChanged, this, &RunsPage::reload_plot);
+  connect(smoothing_, &QSlider::valueChanged, this, [this](int v) { plot_->set_smoothing(v / 100.0); });
+  connect(log_y_, &QCheckBox::toggled, plot_, &LivePlot::set_log_y);
+  return box;
+}
+
+void RunsPage::reload_runs() {
+  client_->call("run.list", json::object(), [this](const json& r, const protocol::RpcError* e) {
+    if (e) return show_status(tr("Could not list the runs: %1").arg(QString::fromStdString(e->message)), true);
+    const std::vector<qint64> keep = selected_runs();
+    model_->reset(r.at("runs"));
+    for (qint64 id : keep) select_run(id);
+    if (keep.empty() && model_->rowCount() > 0) select_run(model_->id_at(model_->rowCount() - 1));
+  });
+}
+
+std::vector<qint64> RunsPage::selected_runs() const {
+  std::vector<qint64> ids;
+  for (const QModelIndex& i : table_->selectionModel()->selectedRows()) ids.push_back(model_->id_at(i.row()));
+  return ids;
+}
+
+void RunsPage::select_run(qint64 id) {
+  const int row = model_->row_of(id);
+  if (row >= 0)
+    table_->selectionModel()->select(model_->index(row, 0),
+                                     QItemSelectionModel::Select | QItemSelectionModel::Rows);
+}
+
+void RunsPage::set_series(const QString& series) { series_->setCurrentIndex(series_->findData(series)); }
+void RunsPage::set_x(const QString& x) { x_->setCurrentIndex(x_->findData(x)); }
+
+void RunsPage::reload_plot() {
+  const QString series = series_->currentData().toString(), x = x_->currentData().toString();
+  plot_->clear();
+  plot_->set_labels(x_label(x), series_->currentText());
+  const int generation = ++generation_;
+  for (qint64 id : selected_runs()) {
+    loading_[id] = generation;
+    const json params = {{"runs", {id}}, {"series", series.toStdString()}, {"x", x.toStdString()},
+                         {"max_points", kHistoryPoints}};
+    client_->call("metrics.query", params, [this, id, generation](const json& r, const protocol::RpcError* e) {
+      if (generation != generation_) return;
+      if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
+      QVector<double> xs, ys;
+      for (const json& run : r.at("runs")) {
+        for (const json& v : run.at("x")) xs << v.get<double>();
+        for (const json& v : run.at("last")) ys << (v.is_number() ? v.get<double>() : qQNaN());
+      }
+      plot_->set_points(int(id), tr("run %1").arg(id), xs, ys);
+      loading_.erase(id);
+      Q_EMIT historyLoaded(id, int(xs.size()));
+    });
+  }
+}
+
+double RunsPage::x_of(const json& row) const {
+  const QString x = x_->currentData().toString();
+  const char* key = x == QLatin1String("tokens") ? "tokens" : x == QLatin1String("time") ? "time" : "step";
+  const auto it = row.find(key);
+  return it != row.end() && it->is_number() ? it->get<double>() : qQNaN();
+}
+
+void RunsPage::on_notification(const QString& method, const json& params) {
+  if (!method.startsWith(QLatin1String("run."))) return;
+  if (!model_->apply(method, params)) {
+    if (method == QLatin1String("run.state")) reload_runs();  // a run another client started
+    return;
+  }
+  if (method != QLatin1String("run.metrics")) return;
+  const qint64 id = params.value("id", qint64(0));
+  const auto selected = selected_runs();
+  if (std::find(selected.begin(), selected.end(), id) == selected.end() || loading_.count(id)) return;
+  const std::string series = series_->currentData().toString().toStdString();
+  QVector<double> xs, ys;
+  auto& stages = stages_[id];
+  for (const json& row : params.value("rows", json::array())) {
+    const double x = x_of(row);
+    const auto v = row.find(series);
+    xs << x;
+    ys << (v != row.end() && v->is_number() ? v->get<double>() : qQNaN());
+    const QString stage = QString::fromStdString(row.value("stage", ""));
+    if (!stage.isEmpty() && (stages.empty() || stages.back().second != stage)) stages.emplace_back(x, stage);
+  }
+  plot_->append_points(int(id), xs, ys);
+  std::vector<LivePlot::Band> bands;
+  for (size_t i = 0; i < stages.size(); ++i)
+    bands.push_back({stages[i].first, i + 1 < stages.size() ? stages[i + 1].first : xs.isEmpty() ? stages[i].first : xs.back(),
+                     stages[i].second});
+  if (selected.size() == 1) plot_->set_bands(bands);
+}
+
+void RunsPage::start_run(const QString& run_json) {
+  client_->call("run.start", {{"config", run_json.toStdString()}}, [this](const json& r, const protocol::RpcError* e) {
+    if (e) return show_status(tr("The run did not start: %1").arg(QString::fromStdString(e->message)), true);
+    model_->upsert(r.at("run"));
+    table_->clearSelection();
+    select_run(r.at("run").value("id", qint64(0)));
+    show_status(tr("Run %1 started in %2").arg(r.at("run").value("id", qint64(0)))
+                    .arg(QString::fromStdString(r.at("run").value("run_dir", ""))));
+  });
+}
+
+void RunsPage::attach_run(const QString& run_dir) {
+  client_->call("run.attach", {{"run_dir", run_dir.toStdString()}}, [this](const json& r, const protocol::RpcError* e) {
+    if (e) return show_status(tr("Cannot attach: %1").arg(QString::fromStdString(e->message)), true);
+    model_->upsert(r.at("run"));
+    select_run(r.at("run").value("id", qint64(0)));
+  });
+}
+
+void RunsPage::control(const QString& command) {
+  for (qint64 id : selected_runs())
+    client_->call("run." + command, {{"id", id}}, [this, id, command](const json& r, const protocol::RpcError* e) {
+      if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
+      model_->upsert(r.at("run"));
+      show_status(tr("Run %1: %2 asked").arg(id).arg(command));
+    });
+}
+
+bool RunsPage::export_csv(const QString& path) const {
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly | QIODevice::Text)) return false;
+  QTextStream out(&f);
+  out << "curve,x,y\n";
+  QCustomPlot* p = plot_->plot();
+  for (int g = 0; g < p->graphCount(); ++g) {
+    QCPGraph* graph = p->graph(g);
+    const QString name = graph->name().isEmpty() ? QStringLiteral("raw") : graph->name();
+    for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it)
+      out << '"' << name << "\"," << QString::number(it->key, 'g', 17) << ','
+          << QString::number(it->value, 'g', 17) << '\n';
+  }
+  return true;
+}
+
+QString RunsPage::status_text() const { return status_->text(); }
+
+void RunsPage::show_status(const QString& text, bool error) {
+  status_->setText(text);
+  status_->setStyleSheet(error ? QStringLiteral("QLabel { color: #c01c28; }") : QString());
+}
+
+}  // namespace glossa::app

@@ -1,0 +1,73 @@
+// The Runs page (issue 20, part 3; docs/user-guide.md): the backend's runs in a table; start one
+// from a RUN.json, attach a run folder from elsewhere (read-only), pause / resume / checkpoint /
+// stop; the selected runs' metric plotted live (history from metrics.query, then run.metrics
+// rows as they come), x by step, tokens or wall time, EMA smoothing over the faded raw curve,
+// log y, stage bands, a tracker, PNG / CSV export. Closing the window leaves runs running; the
+// history comes back from the backend when it reopens.
+#pragma once
+
+#include <QWidget>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QSlider;
+class QTableView;
+
+namespace glossa {
+class LivePlot;
+}
+
+namespace glossa::app {
+
+class BackendClient;
+class RunListModel;
+
+class RunsPage : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit RunsPage(BackendClient* client, QWidget* parent = nullptr);
+
+  void start_run(const QString& run_json);    // run.start
+  void attach_run(const QString& run_dir);    // run.attach
+  void control(const QString& command);       // pause, resume, checkpoint, stop (selected runs)
+  void select_run(qint64 id);
+  void set_series(const QString& series);     // loss, grad_norm, lr, tokens_per_s, mfu, ...
+  void set_x(const QString& x);               // step, tokens or time
+  bool export_csv(const QString& path) const;
+
+  RunListModel* model() const { return model_; }
+  LivePlot* plot() const { return plot_; }
+  QString status_text() const;
+  std::vector<qint64> selected_runs() const;
+
+ Q_SIGNALS:
+  void historyLoaded(qint64 run, int points);
+
+ private:
+  QWidget* build_controls();
+  void reload_runs();
+  void reload_plot();
+  void on_notification(const QString& method, const nlohmann::json& params);
+  void show_status(const QString& text, bool error = false);
+  double x_of(const nlohmann::json& row) const;
+
+  BackendClient* client_;
+  RunListModel* model_;
+  QTableView* table_;
+  LivePlot* plot_;
+  QComboBox* series_;
+  QComboBox* x_;
+  QSlider* smoothing_;
+  QCheckBox* log_y_;
+  QLabel* status_;
+  std::map<qint64, std::vector<std::pair<double, QString>>> stages_;  // per run: (x, stage) starts
+  std::map<qint64, int> loading_;  // generation of each run's history request
+  int generation_ = 0;
+};
+
+}  // namespace glossa::app

@@ -1,0 +1,110 @@
+// ctest-labels: unit gui
+// The Runs page end to end, offscreen, with the real backend and a real (tiny) glossa-train run:
+// started from its RUN.json, curves arrive live, pause and resume, the window closed and opened
+// again mid-run finds the whole history from the backend and the stream going on, the tracker
+// and the CSV export show the points, stop.
+#include <signal.h>
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "app/backend_client.h"
+#include "app/runs/run_list_model.h"
+#include "app/runs/runs_page.h"
+#include "support/test_support.h"
+#include "support/tiny_run.h"
+#include "widgets/live_plot.h"
+
+using glossa::app::BackendClient;
+using glossa::app::RunsPage;
+
+class TestRunsPage : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  qint64 backend_pid_ = 0;
+
+  std::unique_ptr<BackendClient> connect_client() {
+    BackendClient::Options o;
+    o.backend_program = glossa::test::program("glossa-backend");
+    auto client = std::make_unique<BackendClient>(o);
+    client->open();
+    if (!QTest::qWaitFor([&] { return client->state() == BackendClient::State::kConnected; }, 30000))
+      return nullptr;
+    if (client->backend_pid() > 0) backend_pid_ = client->backend_pid();
+    return client;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(QFile::exists(glossa::test::program("glossa-train")));
+    qputenv("XDG_RUNTIME_DIR", dir_.filePath("run").toLocal8Bit());
+    qputenv("XDG_DATA_HOME", dir_.filePath("data").toLocal8Bit());
+    qputenv("XDG_STATE_HOME", dir_.filePath("state").toLocal8Bit());
+    QDir().mkpath(dir_.filePath("run"));
+    QFile::setPermissions(dir_.filePath("run"), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                    QFileDevice::ExeOwner);
+  }
+
+  void cleanupTestCase() {
+    if (backend_pid_ > 0) ::kill(pid_t(backend_pid_), SIGTERM);
+  }
+
+  void startWatchPauseReopenAndStop() {
+    const std::string run_json = glossa::test::write_run(dir_, 100000);  // stopped by the test
+    qint64 id = 0;
+    int seen_before_close = 0;
+    {
+      auto client = connect_client();
+      QVERIFY(client);
+      RunsPage page(client.get());
+      page.resize(1200, 800);
+      page.show();
+      page.start_run(QString::fromStdString(run_json));
+      QTRY_VERIFY_WITH_TIMEOUT(page.model()->rowCount() == 1, 30000);
+      id = page.model()->id_at(0);
+      QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= 15, 120000);
+      page.control("pause");
+      QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("paused"), 60000);
+      const int paused_at = page.plot()->curve_points(int(id));
+      QTest::qWait(1500);
+      QVERIFY(page.plot()->curve_points(int(id)) <= paused_at + 1);  // the step in flight at most
+      page.control("resume");
+      QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("running"), 60000);
+      QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= paused_at + 5, 120000);
+      page.plot()->track(3);
+      QVERIFY2(page.plot()->tracker_text().contains(QStringLiteral("run %1 @ 3:").arg(id)),
+               qPrintable(page.plot()->tracker_text()));
+      QVERIFY(page.export_csv(dir_.filePath("loss.csv")));
+      QFile csv(dir_.filePath("loss.csv"));
+      QVERIFY(csv.open(QIODevice::ReadOnly));
+      QVERIFY(csv.readLine().startsWith("curve,x,y"));
+      QVERIFY(csv.readAll().count('\n') >= 2 * paused_at);  // raw and smoothed
+      seen_before_close = page.plot()->curve_points(int(id));
+      if (const QString shots = qEnvironmentVariable("GLOSSA_SCREENSHOTS"); !shots.isEmpty()) {
+        QDir().mkpath(shots);
+        QTest::qWait(100);  // the plot's coalesced redraw
+        QVERIFY(page.grab().save(shots + "/runs.png"));
+      }
+    }  // the window closes; the run trains on
+    auto client = connect_client();
+    QVERIFY(client);
+    RunsPage page(client.get());
+    page.show();
+    QSignalSpy history(&page, &RunsPage::historyLoaded);
+    QTRY_VERIFY_WITH_TIMEOUT(!history.isEmpty(), 30000);
+    QCOMPARE(history.front().at(0).toLongLong(), id);
+    QVERIFY2(history.front().at(1).toInt() >= seen_before_close,
+             qPrintable(QString("%1 < %2").arg(history.front().at(1).toInt()).arg(seen_before_close)));
+    const int reopened = page.plot()->curve_points(int(id));
+    QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= reopened + 3, 120000);  // live again
+    page.set_series(QStringLiteral("tokens_per_s"));
+    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 2, 30000);
+    QVERIFY(history.back().at(1).toInt() > 0);
+    page.control("stop");
+    QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("stopped"), 120000);
+  }
+};
+
+QTEST_MAIN(TestRunsPage)
+#include "test_runs_page.moc"
