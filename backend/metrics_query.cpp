@@ -105,6 +105,12 @@ std::optional<std::string> x_column(const std::string& x) {
   return std::nullopt;
 }
 
+std::vector<std::string> step_series_keys() {
+  std::vector<std::string> keys;
+  for (const auto& [key, column] : step_columns()) keys.push_back(key);
+  return keys;
+}
+
 std::string step_series_names() {
   std::string out;
   for (const auto& [key, column] : step_columns()) out += key + ", ";

@@ -49,5 +49,7 @@ std::optional<std::string> x_column(const std::string& x);
 
 // The step series names, for error messages.
 std::string step_series_names();
+// The same names, one each (metrics.series).
+std::vector<std::string> step_series_keys();
 
 }  // namespace glossa::backend

@@ -44,6 +44,7 @@ nlohmann::json RpcDispatch::handle(ClientSession& client, const protocol::Messag
   if (m == "run.get") return runs_.get(p);
   if (m == "run.attach") return runs_.attach(p);
   if (m == "metrics.query") return runs_.query_metrics(p);
+  if (m == "metrics.series") return runs_.list_series(p);
   if (m == "project.open") return projects_.open(p);
   if (m == "vocab.candidates") return projects_.candidates(p);
   if (m == "vocab.decide") return projects_.decide(p);

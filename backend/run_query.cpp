@@ -1,9 +1,10 @@
-// metrics.query (docs/protocol.md) over the runs the RunSupervisor knows: parameters checked, each
+// metrics.query and metrics.series (docs/protocol.md) over the runs the RunSupervisor knows: parameters checked, each
 // run's series taken from the column cache (run_series_cache.h) and downsampled
 // (metrics_query.h).
 #include <cmath>
 
 #include "backend/metrics_query.h"
+#include "backend/run_series_cache.h"
 #include "backend/run_supervisor.h"
 #include "backend/run_watched.h"
 #include "protocol/rpc_message.h"
@@ -77,6 +78,28 @@ json RunSupervisor::query_metrics(const json& params) {
     }
   }
   return {{"series", series_text}, {"x", x}, {"runs", runs}};
+}
+
+json RunSupervisor::list_series(const json& params) {
+  json runs = json::array();
+  for (const json& id_json : params.at("runs")) {
+    if (!id_json.is_number_integer()) bad_param("runs", "an array of run ids");
+    const WatchedPtr w = find(id_json.get<int64_t>());
+    std::string path;
+    {
+      std::lock_guard lock(w->mutex);
+      path = w->follower.metrics_path();
+    }
+    json names = json::array();
+    for (const std::string& key : step_series_keys()) names.push_back(key);
+    try {
+      for (const std::string& e : eval_series_names(path)) names.push_back(e);
+    } catch (const std::exception& e) {
+      throw RpcException(protocol::kInternalError, e.what(), {{"run_dir", path}});
+    }
+    runs.push_back({{"id", id_json}, {"series", names}});
+  }
+  return {{"runs", runs}};
 }
 
 }  // namespace glossa::backend

@@ -101,4 +101,15 @@ size_t RunSeriesCache::entries() const {
   return entries_.size();
 }
 
+std::vector<std::string> eval_series_names(const std::string& metrics_path) {
+  struct stat st{};
+  if (::stat(metrics_path.c_str(), &st) != 0) return {};
+  SqliteDb db(metrics_path);
+  if (!has_table(db, "evals")) return {};
+  SqliteStatement q(db, "SELECT DISTINCT set_or_task, metric FROM evals ORDER BY set_or_task, metric");
+  std::vector<std::string> names;
+  while (q.step()) names.push_back("eval:" + q.column_text(0) + ":" + q.column_text(1));
+  return names;
+}
+
 }  // namespace glossa::backend

@@ -45,4 +45,8 @@ class RunSeriesCache {
   uint64_t clock_ = 0;
 };
 
+// "eval:SET_OR_TASK:METRIC" for every pair in a run's evals table, sorted; empty when the file
+// or the table does not exist yet (nothing is created).
+std::vector<std::string> eval_series_names(const std::string& metrics_path);
+
 }  // namespace glossa::backend

@@ -53,6 +53,7 @@ class RunSupervisor {
   nlohmann::json list(const nlohmann::json& params) const;     // run.list
   nlohmann::json get(const nlohmann::json& params) const;      // run.get
   nlohmann::json query_metrics(const nlohmann::json& params);  // metrics.query
+  nlohmann::json list_series(const nlohmann::json& params);    // metrics.series
 
  private:
   struct Watched;  // one run being followed (run_watched.h: its row, follower, pids, status)

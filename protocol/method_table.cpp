@@ -188,6 +188,16 @@ std::vector<MethodDef> run_query_methods() {
        R"({"series": "loss", "x": "step", "runs": [{"id": 3, "rows": 57, "x": [14, 28, 42, 57],
          "min": [6.02, 5.71, 5.44, 5.19], "max": [10.41, 6.08, 5.77, 5.52],
          "last": [6.05, 5.74, 5.46, 5.23]}]})"_json},
+      {"metrics.series",
+       "The series each run has: the step series, and eval:SET_OR_TASK:METRIC for every "
+       "held-out set and benchmark evaluated so far",
+       {{"runs", kArray, true, "Run ids (integers)"}},
+       {{"runs", kArray, true, "Per run: id, series (names metrics.query takes)"}},
+       R"({"runs": [3]})"_json,
+       R"({"runs": [{"id": 3, "series": ["loss", "lr", "grad_norm", "tokens_per_s", "mfu",
+         "step_time_s", "peak_mem_bytes", "eval:korean_heldout:bits_per_byte",
+         "eval:korean_heldout:loss", "eval:english_heldout:bits_per_byte",
+         "eval:english_heldout:loss", "eval:kobest_boolq:acc"]}]})"_json},
   };
 }
 

@@ -147,7 +147,34 @@ void RunsPage::select_run(qint64 id) {
 void RunsPage::set_series(const QString& series) { series_->setCurrentIndex(series_->findData(series)); }
 void RunsPage::set_x(const QString& x) { x_->setCurrentIndex(x_->findData(x)); }
 
+QStringList RunsPage::series_names() const {
+  QStringList names;
+  for (int i = 0; i < series_->count(); ++i) names << series_->itemData(i).toString();
+  return names;
+}
+
+void RunsPage::reload_series() {
+  json ids = json::array();
+  for (qint64 id : selected_runs()) ids.push_back(id);
+  if (ids.empty()) return;
+  client_->call("metrics.series", {{"runs", ids}}, [this](const json& r, const protocol::RpcError* e) {
+    if (e) return;
+    for (const json& run : r.at("runs"))
+      for (const json& name : run.at("series")) add_series(QString::fromStdString(name.get<std::string>()));
+  });
+}
+
+void RunsPage::add_series(const QString& name) {
+  if (series_->findData(name) >= 0) return;
+  // eval:SET:METRIC -> "SET: METRIC" (held-out loss and bits per byte, benchmark scores).
+  const QStringList parts = name.split(QLatin1Char(':'));
+  const QString label = parts.size() == 3 ? tr("%1: %2").arg(parts[1], QString(parts[2]).replace('_', ' ')) : name;
+  const QSignalBlocker quiet(series_);
+  series_->addItem(label, name);
+}
+
 void RunsPage::reload_plot() {
+  reload_series();
   const QString series = series_->currentData().toString(), x = x_->currentData().toString();
   plot_->clear();
   plot_->set_labels(x_label(x), series_->currentText());
@@ -184,11 +211,17 @@ void RunsPage::on_notification(const QString& method, const json& params) {
     if (method == QLatin1String("run.state")) reload_runs();  // a run another client started
     return;
   }
-  if (method != QLatin1String("run.metrics")) return;
   const qint64 id = params.value("id", qint64(0));
   const auto selected = selected_runs();
-  if (std::find(selected.begin(), selected.end(), id) == selected.end() || loading_.count(id)) return;
+  const bool shown = std::find(selected.begin(), selected.end(), id) != selected.end();
+  if (method == QLatin1String("run.eval") && shown) return on_eval_rows(id, params.value("rows", json::array()));
+  if (method != QLatin1String("run.metrics")) return;
+  for (const json& row : params.value("rows", json::array()))
+    if (row.contains("step") && row.contains("tokens") && row.at("tokens").is_number())
+      tokens_at_[id][row.at("step").get<qint64>()] = row.at("tokens").get<double>();
+  if (!shown || loading_.count(id)) return;
   const std::string series = series_->currentData().toString().toStdString();
+  if (series.rfind("eval:", 0) == 0) return;  // eval points come with run.eval
   QVector<double> xs, ys;
   auto& stages = stages_[id];
   for (const json& row : params.value("rows", json::array())) {
@@ -205,6 +238,29 @@ void RunsPage::on_notification(const QString& method, const json& params) {
     bands.push_back({stages[i].first, i + 1 < stages.size() ? stages[i + 1].first : xs.isEmpty() ? stages[i].first : xs.back(),
                      stages[i].second});
   if (selected.size() == 1) plot_->set_bands(bands);
+}
+
+void RunsPage::on_eval_rows(qint64 id, const json& rows) {
+  const QString current = series_->currentData().toString();
+  QVector<double> xs, ys;
+  for (const json& row : rows) {
+    const QString name = QStringLiteral("eval:%1:%2").arg(QString::fromStdString(row.value("set_or_task", "")),
+                                                          QString::fromStdString(row.value("metric", "")));
+    add_series(name);
+    if (name != current || loading_.count(id) || !row.value("value", json()).is_number()) continue;
+    const qint64 step = row.value("step", qint64(0));
+    double x = double(step);
+    if (x_->currentData().toString() == QLatin1String("time")) x = row.value("time", 0.0);
+    if (x_->currentData().toString() == QLatin1String("tokens")) {
+      const auto& tokens = tokens_at_[id];
+      const auto it = tokens.find(step);
+      if (it == tokens.end()) continue;
+      x = it->second;
+    }
+    xs << x;
+    ys << row.at("value").get<double>();
+  }
+  if (!xs.isEmpty()) plot_->append_points(int(id), xs, ys);
 }
 
 void RunsPage::start_run(const QString& run_json) {

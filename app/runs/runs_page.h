@@ -36,7 +36,8 @@ class RunsPage : public QWidget {
   void attach_run(const QString& run_dir);    // run.attach
   void control(const QString& command);       // pause, resume, checkpoint, stop (selected runs)
   void select_run(qint64 id);
-  void set_series(const QString& series);     // loss, grad_norm, lr, tokens_per_s, mfu, ...
+  void set_series(const QString& series);     // loss, ..., or eval:SET:METRIC (metrics.series)
+  QStringList series_names() const;           // what the series menu offers now
   void set_x(const QString& x);               // step, tokens or time
   bool export_csv(const QString& path) const;
 
@@ -52,6 +53,9 @@ class RunsPage : public QWidget {
   QWidget* build_controls();
   void reload_runs();
   void reload_plot();
+  void reload_series();               // metrics.series of the selected runs into the combo
+  void add_series(const QString& name);
+  void on_eval_rows(qint64 id, const nlohmann::json& rows);
   void on_notification(const QString& method, const nlohmann::json& params);
   void show_status(const QString& text, bool error = false);
   double x_of(const nlohmann::json& row) const;
@@ -67,6 +71,7 @@ class RunsPage : public QWidget {
   QLabel* status_;
   std::map<qint64, std::vector<std::pair<double, QString>>> stages_;  // per run: (x, stage) starts
   std::map<qint64, int> loading_;  // generation of each run's history request
+  std::map<qint64, std::map<qint64, double>> tokens_at_;  // per run: step -> tokens (eval x)
   int generation_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <fstream>
 
 #include "app/backend_client.h"
 #include "app/runs/run_list_model.h"
@@ -51,7 +52,11 @@ class TestRunsPage : public QObject {
   }
 
   void startWatchPauseReopenAndStop() {
-    const std::string run_json = glossa::test::write_run(dir_, 100000);  // stopped by the test
+    // Stopped by the test; the held-out set scored every 10 steps.
+    nlohmann::json run = glossa::test::run_object(dir_.path().toStdString(), 100000);
+    for (auto& stage : run["schedule"]["stages"]) stage["eval_every_steps"] = 10;
+    const std::string run_json = dir_.filePath("RUN.json").toStdString();
+    std::ofstream(run_json) << run.dump(2);
     qint64 id = 0;
     int seen_before_close = 0;
     {
@@ -101,6 +106,13 @@ class TestRunsPage : public QObject {
     page.set_series(QStringLiteral("tokens_per_s"));
     QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 2, 30000);
     QVERIFY(history.back().at(1).toInt() > 0);
+    // Held-out evaluations are series too (metrics.series, then run.eval as they come).
+    const QString heldout = QStringLiteral("eval:ko_heldout:loss");
+    QTRY_VERIFY2_WITH_TIMEOUT(page.series_names().contains(heldout),
+                              qPrintable(page.series_names().join(", ")), 120000);
+    page.set_series(heldout);
+    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 3, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= 1, 120000);
     page.control("stop");
     QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("stopped"), 120000);
   }
