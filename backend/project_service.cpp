@@ -5,7 +5,10 @@
 #include "base/error.h"
 #include "jobs/project_file.h"
 #include "protocol/rpc_message.h"
+#include "tokenizer/corpus/corpus_reader.h"
 #include "tokenizer/vocab/vocab_candidate_table.h"
+#include "tokenizer/vocab/vocab_expander.h"
+#include "tokenizer/vocab/vocab_preview.h"
 
 namespace glossa::backend {
 
@@ -162,6 +165,78 @@ json ProjectService::overrides(const json& params) {
     out.push_back({{"piece", o.piece}, {"action", vocab_override_name(o.action)},
                    {"reason", o.reason}, {"at", o.at}});
   return {{"overrides", std::move(out)}};
+}
+
+struct ProjectService::Preview {
+  std::mutex mutex;  // one update at a time per session
+  std::unique_ptr<VocabPreview> preview;
+};
+
+std::shared_ptr<ProjectService::Preview> ProjectService::preview_of(const std::string& path,
+                                                                     int64_t session, int64_t bytes) {
+  auto project = open_project(path);
+  const VocabSessionRow s = find_session(*project, session);
+  const auto key = std::make_pair(project->info().path, session);
+  {
+    std::lock_guard lock(mutex_);
+    if (const auto it = previews_.find(key); it != previews_.end()) return it->second;
+  }
+  ExpansionOptions options;
+  try {
+    options = ExpansionOptions::from_json(nlohmann::json::parse(s.options_json), "vocab_sessions.options_json");
+  } catch (const std::exception& e) {
+    throw RpcException(protocol::kProject, e.what(), {{"path", path}});
+  }
+  auto p = std::make_shared<Preview>();
+  try {
+    std::vector<std::string> sample;
+    int64_t taken = 0;
+    MultiFileSource source(options.corpus_files, options.reader);
+    Document doc;
+    while (taken < bytes && source.next(&doc)) {
+      taken += int64_t(doc.text.size());
+      sample.push_back(std::move(doc.text));
+    }
+    p->preview = std::make_unique<VocabPreview>(SpModel::load(options.base_model), sample,
+                                                parse_score_policy(options.score_policy));
+  } catch (const std::exception& e) {
+    throw RpcException(protocol::kProject, std::string("preview: ") + e.what(), {{"path", path}});
+  }
+  std::lock_guard lock(mutex_);
+  if (previews_.size() >= kTablesKept) previews_.erase(previews_.begin());
+  previews_[key] = p;
+  return p;
+}
+
+namespace {
+
+json stats_json(const PreviewStats& s) {
+  return {{"tokens", s.tokens}, {"words", s.words}, {"fertility", s.fertility()}};
+}
+
+json spans_json(const std::vector<TokenSpan>& spans) {
+  json out = json::array();
+  for (const TokenSpan& t : spans) out.push_back({t.id, t.piece, t.begin, t.end});
+  return out;
+}
+
+}  // namespace
+
+json ProjectService::preview(const json& params) {
+  const int64_t bytes = std::clamp<int64_t>(params.value("sample_bytes", int64_t(1000000)), 1000, 100000000);
+  const auto p = preview_of(params.at("project").get<std::string>(), params.at("session").get<int64_t>(), bytes);
+  const std::vector<std::string> included = piece_list(params.at("included"));
+  std::lock_guard lock(p->mutex);
+  VocabPreview& v = *p->preview;
+  v.update(included);
+  json merged = stats_json(v.merged());
+  merged["size"] = v.merged_size();
+  json out = {{"base", stats_json(v.base())}, {"merged", merged}, {"length_ratio", v.length_ratio()},
+              {"reencoded_words", v.last_reencoded()}, {"distinct_words", v.distinct_words()}};
+  if (params.contains("text"))
+    out["inspect"] = {{"base", spans_json(v.inspect_base(params.at("text").get<std::string>()))},
+                      {"merged", spans_json(v.inspect_merged(params.at("text").get<std::string>()))}};
+  return out;
 }
 
 }  // namespace glossa::backend

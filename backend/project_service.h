@@ -30,12 +30,16 @@ class ProjectService {
   nlohmann::json candidates(const nlohmann::json& params);  // vocab.candidates
   nlohmann::json decide(const nlohmann::json& params);      // vocab.decide
   nlohmann::json overrides(const nlohmann::json& params);   // vocab.overrides
+  nlohmann::json preview(const nlohmann::json& params);     // vocab.preview
 
  private:
   struct Table;  // one session's rows (without overrides), and the session's min_freq
   std::shared_ptr<const Table> table(const std::string& project, int64_t session);
 
+  struct Preview;  // one session's VocabPreview (sample read once)
+  std::shared_ptr<Preview> preview_of(const std::string& project, int64_t session, int64_t bytes);
   std::mutex mutex_;
+  std::map<std::pair<std::string, int64_t>, std::shared_ptr<Preview>> previews_;
   std::map<std::pair<std::string, int64_t>, std::shared_ptr<const Table>> tables_;
 };
 

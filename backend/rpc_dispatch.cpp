@@ -49,6 +49,7 @@ nlohmann::json RpcDispatch::handle(ClientSession& client, const protocol::Messag
   if (m == "vocab.candidates") return projects_.candidates(p);
   if (m == "vocab.decide") return projects_.decide(p);
   if (m == "vocab.overrides") return projects_.overrides(p);
+  if (m == "vocab.preview") return projects_.preview(p);
   if (m == "subscribe") return change_subscriptions(client, p, true);
   if (m == "unsubscribe") return change_subscriptions(client, p, false);
   // In the catalog but not served: a bug, said as one.

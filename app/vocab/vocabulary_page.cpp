@@ -15,6 +15,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
+#include <QTimer>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -24,6 +25,7 @@
 #include "app/vocab/curation_commands.h"
 #include "app/vocab/expansion_request.h"
 #include "app/vocab/new_expansion_dialog.h"
+#include "app/vocab/preview_panel.h"
 #include "widgets/rank_frequency_plot.h"
 
 namespace glossa::app {
@@ -51,7 +53,12 @@ VocabularyPage::VocabularyPage(BackendClient* client, QUndoStack* undo, QWidget*
       min_count_(new QSpinBox), max_count_(new QSpinBox), pattern_(new QLineEdit),
       search_(new QLineEdit), reason_(new QLineEdit), hidden_size_(new QSpinBox),
       summary_(new QLabel), status_(new QLabel), iterate_(new QPushButton(tr("Iterate with these decisions"))),
-      new_expansion_(new QPushButton(tr("New expansion…"))) {
+      new_expansion_(new QPushButton(tr("New expansion…"))), preview_(new PreviewPanel),
+      preview_timer_(new QTimer(this)) {
+  preview_timer_->setSingleShot(true);
+  preview_timer_->setInterval(150);
+  connect(preview_timer_, &QTimer::timeout, this, &VocabularyPage::request_preview);
+  connect(preview_, &PreviewPanel::textEdited, this, &VocabularyPage::schedule_preview);
   proxy_->setSourceModel(model_);
   table_->setModel(proxy_);
   table_->setSortingEnabled(true);
@@ -93,9 +100,15 @@ VocabularyPage::VocabularyPage(BackendClient* client, QUndoStack* undo, QWidget*
   reason_->setPlaceholderText(tr("Reason (saved with the decision)"));
   actions->addWidget(reason_, 1);
   left_layout->addLayout(actions);
+  // The preview under the table, in a splitter: the person decides how much of each to see.
+  auto* left_split = new QSplitter(Qt::Vertical);
+  left_split->addWidget(left);
+  left_split->addWidget(preview_);
+  left_split->setStretchFactor(0, 4);
+  left_split->setStretchFactor(1, 1);
 
   auto* split = new QSplitter(Qt::Horizontal);
-  split->addWidget(left);
+  split->addWidget(left_split);
   split->addWidget(build_side());
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
@@ -288,6 +301,28 @@ void VocabularyPage::refresh_summary() {
                              l.toString(double(params) / 1e6, 'f', 1),
                              l.toString(double(params) * 2 / (1 << 20), 'f', 1),
                              l.toString(double(params) * 8 / (1 << 20), 'f', 1)));
+  schedule_preview();
+}
+
+void VocabularyPage::schedule_preview() {
+  if (session_ > 0 && model_->rowCount() > 0) preview_timer_->start();
+}
+
+void VocabularyPage::request_preview() {
+  json included = json::array();
+  for (int i = 0; i < model_->rowCount(); ++i)
+    if (model_->counts_as_included(i)) included.push_back(model_->row(i).piece.toStdString());
+  const int request = ++preview_request_;
+  preview_->show_waiting(tr("Measuring the merged tokenizer on the sample…"));
+  client_->call("vocab.preview",
+                {{"project", project_.value("path", "")}, {"session", session_}, {"included", included},
+                 {"text", preview_->text().toStdString()}},
+                [this, request](const json& r, const protocol::RpcError* e) {
+                  if (request != preview_request_) return;  // a newer change is on its way
+                  if (e) return preview_->show_waiting(tr("No preview: %1").arg(error_text(e)));
+                  preview_->show_result(r);
+                  Q_EMIT previewUpdated(r);
+                });
 }
 
 void VocabularyPage::refresh_marks() {

@@ -18,6 +18,7 @@ class QLineEdit;
 class QPushButton;
 class QSpinBox;
 class QTableView;
+class QTimer;
 class QUndoStack;
 
 namespace glossa {
@@ -29,6 +30,7 @@ namespace glossa::app {
 class BackendClient;
 class CandidateFilterProxy;
 class CandidateTableModel;
+class PreviewPanel;
 
 class VocabularyPage : public QWidget {
   Q_OBJECT
@@ -55,11 +57,13 @@ class VocabularyPage : public QWidget {
   RankFrequencyPlot* plot() const { return plot_; }
   QString summary() const;
   QString status_text() const;
+  PreviewPanel* preview() const { return preview_; }
 
  Q_SIGNALS:
   void loaded(int rows);                     // the whole table has arrived
   void iterationFinished(qint64 session);    // the new session is open
   void failed(const QString& message);       // shown in the page's status line too
+  void previewUpdated(const nlohmann::json& result);  // a vocab.preview answer was shown
 
  private:
   QWidget* build_filters();
@@ -67,6 +71,8 @@ class VocabularyPage : public QWidget {
   void request_page(int generation, qint64 session, qint64 offset);
   void after_load();
   void refresh_summary();
+  void schedule_preview();  // debounced: one vocab.preview 150 ms after the last change
+  void request_preview();
   void on_rule_changed(qint64 min_freq);  // the line moved (a drag, a typed value, undo)
   void refresh_marks();
   void send_decision(const QStringList& pieces, const QString& action, const QString& reason);
@@ -97,6 +103,9 @@ class VocabularyPage : public QWidget {
   qint64 job_ = 0;  // the running job of run_jobs, 0 = none
   std::vector<std::pair<std::string, nlohmann::json>> pending_jobs_;
   QPushButton* new_expansion_;
+  PreviewPanel* preview_;
+  QTimer* preview_timer_;
+  int preview_request_ = 0;
   int drag_ = 0;  // id of the current drag (its moves merge into one undo step)
 };
 

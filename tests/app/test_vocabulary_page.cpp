@@ -7,6 +7,7 @@
 #include "widgets/qcustomplot_include.h"
 #include <signal.h>
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -19,6 +20,7 @@
 #include "app/project_controller.h"
 #include "app/vocab/candidate_filter_proxy.h"
 #include "app/vocab/candidate_table_model.h"
+#include "app/vocab/preview_panel.h"
 #include "app/vocab/vocabulary_page.h"
 #include "support/test_support.h"
 #include "widgets/rank_frequency_plot.h"
@@ -131,6 +133,13 @@ class TestVocabularyPage : public QObject {
     QVERIFY(model->included_count() < included_before);
     QCOMPARE(window.undoStack()->count(), 1);
     QVERIFY(page->summary().contains(QLocale().toString(model->included_count())));
+    // The preview follows: the merged tokenizer shortens the sample, less so with fewer tokens.
+    QSignalSpy previewed(page, &glossa::app::VocabularyPage::previewUpdated);
+    QVERIFY(previewed.wait(30000));
+    const double ratio_after_drag = previewed.back().at(0).value<json>().at("length_ratio").get<double>();
+    QVERIFY2(ratio_after_drag < 0.9, qPrintable(QString::number(ratio_after_drag)));
+    QVERIFY(page->preview()->summary().contains(QStringLiteral("%")));
+    QVERIFY(page->preview()->inspected_html().contains(QStringLiteral("merged")));
 
     // Exclude the most frequent included token (the table is sorted by frequency), undo, redo.
     QTableView* table = page->table();
@@ -138,8 +147,15 @@ class TestVocabularyPage : public QObject {
     const QString top = table->model()->index(0, CandidateTableModel::kToken).data().toString();
     const int row = model->row_of(top);
     QCOMPARE(model->status(row), QStringLiteral("included"));
+    QElapsedTimer since_decision;
+    since_decision.start();
     page->decide_selected(QStringLiteral("exclude"));
     QCOMPARE(model->status(row), QStringLiteral("excluded"));
+    QVERIFY(previewed.wait(30000));
+    qInfo("preview %lld ms after an exclusion (150 ms of it the debounce)", since_decision.elapsed());
+    const json after_exclude = previewed.back().at(0).value<json>();
+    QVERIFY(after_exclude.at("length_ratio").get<double>() > ratio_after_drag);  // longer without it
+    QVERIFY(after_exclude.at("reencoded_words").get<int64_t>() < after_exclude.at("distinct_words").get<int64_t>());
     QCOMPARE(page->plot()->marked_count(), 1);  // the selected row on the curve
     // GLOSSA_SCREENSHOTS=DIR: what a person sees now (docs/screenshots is made this way).
     if (const QString shots = qEnvironmentVariable("GLOSSA_SCREENSHOTS"); !shots.isEmpty()) {

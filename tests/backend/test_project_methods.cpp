@@ -148,6 +148,49 @@ class TestProjectMethods : public QObject {
     QCOMPARE(bad.error.code, int(glossa::protocol::kNotFound));
   }
 
+  void previewMeasuresTheMergedTokenizerIncrementally() {
+    RpcClient c(socket());
+    const json sessions = c.call("project.open", {{"path", project_}}).at("project").at("vocab_sessions");
+    QVERIFY(!sessions.empty());
+    const int64_t session = sessions.back().at("id").get<int64_t>();  // the first expansion
+    const json page = c.call("vocab.candidates", {{"project", project_}, {"session", session}});
+    json included = json::array();
+    size_t top = 0;
+    int64_t top_count = -1;
+    for (const json& r : page.at("rows")) {
+      if (r.at(5) != "included" && r.at(5) != "single character") continue;
+      if (r.at(1).get<int64_t>() > top_count) top = included.size(), top_count = r.at(1).get<int64_t>();
+      included.push_back(r.at(0));
+    }
+    QVERIFY(included.size() > 20);
+    const json params = {{"project", project_}, {"session", session}, {"included", included},
+                         {"text", "정말 재미있는 영화"}};
+    auto t = std::chrono::steady_clock::now();
+    const json first = c.call("vocab.preview", params);
+    const auto ms = [&] {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+    };
+    qInfo("vocab.preview, first (sample read and encoded): %.0f ms, %lld distinct words", ms(),
+          (long long)first.at("distinct_words").get<int64_t>());
+    QVERIFY(first.at("length_ratio").get<double>() < 0.8);  // Korean gets much shorter
+    QCOMPARE(first.at("base").at("words"), first.at("merged").at("words"));
+    QVERIFY(first.at("merged").at("size").get<int>() >= 32000 + int(included.size()));
+    const json& in = first.at("inspect");
+    QVERIFY(in.at("merged").size() < in.at("base").size());
+    QCOMPARE(in.at("merged").back().at(3).get<size_t>(), std::string("정말 재미있는 영화").size());
+    // Without the most frequent piece: longer, and only the words holding it are encoded again.
+    json fewer = params;
+    fewer["included"].erase(fewer["included"].begin() + std::ptrdiff_t(top));
+    t = std::chrono::steady_clock::now();
+    const json second = c.call("vocab.preview", fewer);
+    qInfo("vocab.preview, one piece less: %.0f ms, %lld words encoded again", ms(),
+          (long long)second.at("reencoded_words").get<int64_t>());
+    QVERIFY(second.at("merged").at("tokens").get<int64_t>() > first.at("merged").at("tokens").get<int64_t>());
+    QVERIFY(second.at("reencoded_words").get<int64_t>() < second.at("distinct_words").get<int64_t>());
+    const Message bad = c.request("vocab.preview", {{"project", project_}, {"session", 999}, {"included", json::array()}});
+    QCOMPARE(bad.error.code, int(glossa::protocol::kNotFound));
+  }
+
   void overridesAreSavedWithHistoryAndTheNextExpansionHonoursThem() {
     RpcClient c(socket());
     const json sessions = c.call("project.open", {{"path", project_}}).at("project").at("vocab_sessions");

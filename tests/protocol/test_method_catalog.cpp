@@ -46,7 +46,8 @@ const std::vector<std::string> kSpecMethods = {"version",
                                                "project.open",
                                                "vocab.candidates",
                                                "vocab.decide",
-                                               "vocab.overrides"};
+                                               "vocab.overrides",
+                                               "vocab.preview"};
 const std::vector<std::string> kSpecNotifications = {
     "job.state",   "job.progress", "job.warning", "job.finished",   "job.failed", "run.state",
     "run.metrics", "run.eval",     "run.stage",   "run.checkpoint", "run.log",    "dropped"};
