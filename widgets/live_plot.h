@@ -7,6 +7,7 @@
 #include <QTimer>
 #include <QVector>
 #include <QWidget>
+#include <QtNumeric>
 #include <map>
 #include <vector>
 
@@ -29,6 +30,10 @@ class LivePlot : public QWidget {
 
   explicit LivePlot(QWidget* parent = nullptr);
 
+  // Points a curve keeps at most: past this it is thinned to half (a redraw still walks every
+  // point in view). Full resolution comes from the backend for the range in view (viewChanged).
+  static constexpr qsizetype kMaxPoints = 100000;
+
   void clear();
   void set_labels(const QString& x, const QString& y);
   // Replaces a curve's points (x ascending), e.g. a metrics.query answer.
@@ -45,15 +50,25 @@ class LivePlot : public QWidget {
   int replots() const { return replots_; }
   QString tracker_text() const;
   void track(double x);  // what a mouse move at x does (tests)
+  bool following() const { return auto_fit_; }  // axes follow the data (no zoom / pan since fit)
   QCustomPlot* plot() const { return plot_; }
+
+ Q_SIGNALS:
+  // The person zoomed or panned to [lower, upper] (200 ms after the last wheel or drag step).
+  void viewChanged(double lower, double upper);
 
  private:
   struct Curve {
     QCPGraph* raw = nullptr;
     QCPGraph* smooth = nullptr;
     QVector<double> x, y;
+    double ema = 0, weight = 0;  // the EMA's state after the last point
+    double low = qInf(), high = -qInf(), low_positive = qInf();  // of y: fit() without a scan
   };
-  void recompute(Curve& c);
+  void recompute(Curve& c);  // the whole curve (new points: append only, O(new points))
+  void smooth_into(Curve& c, qsizetype from, QVector<double>* out);
+  static void extend(Curve& c, double y);
+  void thin(Curve& c);  // halves a curve that grew past kMaxPoints
   void schedule();
   void on_move(QMouseEvent* event);
 
@@ -63,6 +78,7 @@ class LivePlot : public QWidget {
   std::vector<QCPAbstractItem*> band_items_;
   double smoothing_ = 0.6;
   QTimer redraw_;
+  QTimer view_changed_;
   int replots_ = 0;
   bool auto_fit_ = true;
 };

@@ -32,7 +32,7 @@ RankFrequencyPlot::RankFrequencyPlot(QWidget* parent)
   log_axis(plot_->yAxis, tr("frequency in the corpus (tokens)"));
   curve_ = plot_->addGraph();
   curve_->setName(tr("candidates"));
-  curve_->setPen(QPen(QColor(0x2a, 0x6f, 0xdb), 1.5));
+  curve_->setPen(QPen(QColor(0x2a, 0x6f, 0xdb), 1));  // wider lines stroke slowly (live_plot.cpp)
   curve_->setAdaptiveSampling(true);
   marked_ = plot_->addGraph();
   marked_->setName(tr("selected"));

@@ -65,6 +65,7 @@ RunsPage::RunsPage(BackendClient* client, QWidget* parent)
   plot_->set_labels(x_label("step"), tr("training loss"));
   connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPage::reload_plot);
   connect(client_, &BackendClient::connected, this, &RunsPage::reload_runs);
+  connect(plot_, &LivePlot::viewChanged, this, &RunsPage::zoom_to);
   connect(client_, &BackendClient::notification, this, &RunsPage::on_notification);
   client_->subscribe({{"runs", true}});
   if (client_->state() == BackendClient::State::kConnected) reload_runs();
@@ -105,7 +106,8 @@ QWidget* RunsPage::build_controls() {
   row->addWidget(new QLabel(tr("smoothing")));
   row->addWidget(smoothing_);
   row->addWidget(log_y_);
-  button(tr("Fit"), tr("Axes to the data (zooming or panning stops following)"), [this] { plot_->fit(); });
+  button(tr("Fit"), tr("The whole history again, axes following the data (zooming or panning stops following)"),
+         [this] { fit_all(); });
   button(tr("Export…"), tr("Save the plot as PNG or SVG-free PDF, or its points as CSV"), [this] {
     const QString f = QFileDialog::getSaveFileName(this, tr("Export"), QString(),
                                                    tr("PNG (*.png);;PDF (*.pdf);;CSV (*.csv)"));
@@ -171,6 +173,28 @@ void RunsPage::add_series(const QString& name) {
   const QString label = parts.size() == 3 ? tr("%1: %2").arg(parts[1], QString(parts[2]).replace('_', ' ')) : name;
   const QSignalBlocker quiet(series_);
   series_->addItem(label, name);
+}
+
+void RunsPage::fit_all() { reload_plot(); }
+
+void RunsPage::zoom_to(double lower, double upper) {
+  // Full resolution for what is in view: the backend downsamples [lower, upper] only.
+  const QString series = series_->currentData().toString(), x = x_->currentData().toString();
+  const int generation = generation_;
+  for (qint64 id : selected_runs()) {
+    const json params = {{"runs", {id}}, {"series", series.toStdString()}, {"x", x.toStdString()},
+                         {"from", lower}, {"to", upper}, {"max_points", kHistoryPoints}};
+    client_->call("metrics.query", params, [this, id, generation](const json& r, const protocol::RpcError* e) {
+      if (generation != generation_ || e) return;
+      QVector<double> xs, ys;
+      for (const json& run : r.at("runs")) {
+        for (const json& v : run.at("x")) xs << v.get<double>();
+        for (const json& v : run.at("last")) ys << (v.is_number() ? v.get<double>() : qQNaN());
+      }
+      plot_->set_points(int(id), tr("run %1").arg(id), xs, ys);
+      Q_EMIT zoomLoaded(id, int(xs.size()));
+    });
+  }
 }
 
 void RunsPage::reload_plot() {

@@ -40,6 +40,7 @@ class RunsPage : public QWidget {
   QStringList series_names() const;           // what the series menu offers now
   void set_x(const QString& x);               // step, tokens or time
   bool export_csv(const QString& path) const;
+  void fit_all();  // after a zoom: the whole history again, axes following the data
 
   RunListModel* model() const { return model_; }
   LivePlot* plot() const { return plot_; }
@@ -48,12 +49,14 @@ class RunsPage : public QWidget {
 
  Q_SIGNALS:
   void historyLoaded(qint64 run, int points);
+  void zoomLoaded(qint64 run, int points);  // the range in view, at full resolution
 
  private:
   QWidget* build_controls();
   void reload_runs();
   void reload_plot();
   void reload_series();               // metrics.series of the selected runs into the combo
+  void zoom_to(double lower, double upper);
   void add_series(const QString& name);
   void on_eval_rows(qint64 id, const nlohmann::json& rows);
   void on_notification(const QString& method, const nlohmann::json& params);

@@ -50,7 +50,7 @@ QString PreviewPanel::spans_html(const QByteArray& text, const json& spans) {
     QString piece = QString::fromUtf8(text.mid(group_begin, end - group_begin)).toHtmlEscaped();
     if (piece.isEmpty()) piece = QStringLiteral("▁");  // the dummy prefix: a token of no bytes
     piece.replace(QLatin1Char(' '), QStringLiteral("&nbsp;"));
-    html += QStringLiteral("<span style=\"background:%1\" title=\"%2\">%3</span>")
+    html += QStringLiteral("<span style=\"background:%1; color:#000\" title=\"%2\">%3</span>")
                 .arg(QLatin1String(kColors[k++ % 4]), titles, piece);
     titles.clear();
     group_begin = -1;

@@ -29,6 +29,20 @@ class TestLivePlot : public QObject {
     QVERIFY2(plot.tracker_text().contains("run 1 @ 4: 5"), qPrintable(plot.tracker_text()));
   }
 
+  void keepsAtMostItsLimitAndTheLastPoint() {
+    LivePlot plot;
+    QVector<double> x, y;
+    for (int i = 1; i <= 250001; ++i) {
+      x << i;
+      y << 1.0 / i;
+    }
+    plot.set_points(7, "run 7", x, y);
+    QVERIFY(plot.curve_points(7) <= LivePlot::kMaxPoints);
+    QVERIFY(plot.curve_points(7) >= LivePlot::kMaxPoints / 4);
+    plot.track(250001);
+    QVERIFY2(plot.tracker_text().contains("@ 250001:"), qPrintable(plot.tracker_text()));
+  }
+
   void redrawsAtMost25ASecond() {
     LivePlot plot;
     plot.resize(600, 400);

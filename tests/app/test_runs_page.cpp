@@ -15,6 +15,7 @@
 #include "app/runs/runs_page.h"
 #include "support/test_support.h"
 #include "support/tiny_run.h"
+#include "widgets/qcustomplot_include.h"
 #include "widgets/live_plot.h"
 
 using glossa::app::BackendClient;
@@ -101,17 +102,27 @@ class TestRunsPage : public QObject {
     QCOMPARE(history.front().at(0).toLongLong(), id);
     QVERIFY2(history.front().at(1).toInt() >= seen_before_close,
              qPrintable(QString("%1 < %2").arg(history.front().at(1).toInt()).arg(seen_before_close)));
+    // Zooming in asks the backend for the range in view at full resolution.
+    QSignalSpy zoomed(&page, &RunsPage::zoomLoaded);
+    QTest::mouseClick(page.plot()->plot(), Qt::LeftButton);  // the person takes the axes over
+    QVERIFY(!page.plot()->following());
+    page.plot()->plot()->xAxis->setRange(2, 12);
+    QVERIFY(zoomed.wait(30000));
+    QCOMPARE(zoomed.front().at(1).toInt(), 11);  // steps 2..12, every one
+    page.fit_all();
+    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 2, 30000);  // the whole history again
+    QVERIFY(page.plot()->following());
     const int reopened = page.plot()->curve_points(int(id));
     QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= reopened + 3, 120000);  // live again
     page.set_series(QStringLiteral("tokens_per_s"));
-    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 2, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 3, 30000);
     QVERIFY(history.back().at(1).toInt() > 0);
     // Held-out evaluations are series too (metrics.series, then run.eval as they come).
     const QString heldout = QStringLiteral("eval:ko_heldout:loss");
     QTRY_VERIFY2_WITH_TIMEOUT(page.series_names().contains(heldout),
                               qPrintable(page.series_names().join(", ")), 120000);
     page.set_series(heldout);
-    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 3, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 4, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= 1, 120000);
     page.control("stop");
     QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("stopped"), 120000);
