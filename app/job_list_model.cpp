@@ -1,21 +1,13 @@
 #include "app/job_list_model.h"
 
+#include "app/json_fields.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace glossa::app {
 
 namespace {
-
-QString text_of(const nlohmann::json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
-double number_of(const nlohmann::json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : -1;
-}
 
 QString eta_text(double seconds) {
   if (seconds < 0) return {};
@@ -32,16 +24,16 @@ JobListModel::JobListModel(QObject* parent) : QAbstractTableModel(parent) {}
 JobListModel::Row JobListModel::row_from(const nlohmann::json& job) {
   Row r;
   r.id = job.value("id", int64_t(0));
-  r.job = text_of(job, "job");
-  r.state = text_of(job, "state");
+  r.job = json_text(job, "job");
+  r.state = json_text(job, "state");
   if (const auto p = job.find("progress"); p != job.end() && p->is_object()) {
-    r.fraction = number_of(*p, "fraction");
-    r.eta = number_of(*p, "eta_seconds");
-    r.message = text_of(*p, "message");
+    r.fraction = json_number(*p, "fraction");
+    r.eta = json_number(*p, "eta_seconds");
+    r.message = json_text(*p, "message");
   }
   if (const auto e = job.find("error"); e != job.end() && e->is_object()) {
-    r.message = text_of(*e, "message");
-    r.detail = text_of(*e, "detail");
+    r.message = json_text(*e, "message");
+    r.detail = json_text(*e, "detail");
   }
   return r;
 }
@@ -93,24 +85,24 @@ bool JobListModel::apply(const QString& method, const nlohmann::json& params) {
   if (unknown) at = insert_row(Row{id, {}, QStringLiteral("running"), {}, {}, -1, -1});
   Row& r = rows_[size_t(at)];
   if (method == "job.state") {
-    r.state = text_of(params, "state");
+    r.state = json_text(params, "state");
   } else if (method == "job.progress") {
-    r.fraction = number_of(params, "fraction");
-    r.eta = number_of(params, "eta_seconds");
-    r.message = text_of(params, "message");
+    r.fraction = json_number(params, "fraction");
+    r.eta = json_number(params, "eta_seconds");
+    r.message = json_text(params, "message");
   } else if (method == "job.finished") {
     r.state = QStringLiteral("finished");
     r.fraction = 1;
     r.eta = -1;
     r.message = tr("done");
   } else if (method == "job.failed") {
-    r.state = text_of(params, "state");
+    r.state = json_text(params, "state");
     r.eta = -1;
     const auto e = params.find("error");
-    r.message = e != params.end() && e->is_object() ? text_of(*e, "message") : QString();
-    r.detail = e != params.end() && e->is_object() ? text_of(*e, "detail") : QString();
+    r.message = e != params.end() && e->is_object() ? json_text(*e, "message") : QString();
+    r.detail = e != params.end() && e->is_object() ? json_text(*e, "detail") : QString();
   } else if (method == "job.warning") {
-    r.message = tr("warning: %1").arg(text_of(params, "message"));
+    r.message = tr("warning: %1").arg(json_text(params, "message"));
   }
   changed(at);
   return unknown;

@@ -86,11 +86,10 @@ json ProjectService::open(const json& params) {
                        {"format", info.format}, {"vocab_sessions", sessions}}}};
 }
 
-std::shared_ptr<const ProjectService::Table> ProjectService::table(const std::string& path,
+std::shared_ptr<const ProjectService::Table> ProjectService::table(ProjectFile& project,
                                                                    int64_t session) {
-  auto project = open_project(path);
-  const VocabSessionRow s = find_session(*project, session);
-  const auto key = std::make_pair(project->info().path, session);
+  const VocabSessionRow s = find_session(project, session);
+  const auto key = std::make_pair(project.info().path, session);
   {
     std::lock_guard lock(mutex_);
     const auto it = tables_.find(key);
@@ -110,7 +109,7 @@ std::shared_ptr<const ProjectService::Table> ProjectService::table(const std::st
                          {{"path", base_path}});
     }
   }
-  t->rows = build_candidate_table(VocabSessionStore(project->db()).latest_decisions(session),
+  t->rows = build_candidate_table(VocabSessionStore(project.db()).latest_decisions(session),
                                   base ? &*base : nullptr);
   std::lock_guard lock(mutex_);
   if (tables_.size() >= kTablesKept) tables_.erase(tables_.begin());
@@ -123,12 +122,12 @@ json ProjectService::candidates(const json& params) {
   const int64_t session = params.at("session").get<int64_t>();
   const int64_t offset = std::max<int64_t>(0, params.value("offset", int64_t(0)));
   const int64_t limit = std::clamp<int64_t>(params.value("limit", kMaxPage), 0, kMaxPage);
-  const auto t = table(path, session);
+  auto project = open_project(path);
+  const auto t = table(*project, session);
   const int64_t total = int64_t(t->rows.size());
   const int64_t first = std::min(offset, total);
   const int64_t last = std::min(total, first + limit);
   std::vector<CandidateRow> page(t->rows.begin() + first, t->rows.begin() + last);
-  auto project = open_project(path);
   apply_overrides(page, VocabOverrideStore(project->db()).current(session));
   json rows = json::array();
   for (const CandidateRow& r : page) rows.push_back(row_json(r));

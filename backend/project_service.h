@@ -15,6 +15,7 @@
 
 namespace glossa {
 struct CandidateRow;
+class ProjectFile;
 }
 
 namespace glossa::backend {
@@ -34,7 +35,7 @@ class ProjectService {
 
  private:
   struct Table;  // one session's rows (without overrides), and the session's min_freq
-  std::shared_ptr<const Table> table(const std::string& project, int64_t session);
+  std::shared_ptr<const Table> table(ProjectFile& project, int64_t session);
 
   struct Preview;  // one session's VocabPreview (sample read once)
   std::shared_ptr<Preview> preview_of(const std::string& project, int64_t session, int64_t bytes);

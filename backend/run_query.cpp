@@ -46,6 +46,13 @@ RangeQuery range_of(const json& params) {
 
 }  // namespace
 
+std::pair<RunSupervisor::WatchedPtr, std::string> RunSupervisor::metrics_of(const json& id) const {
+  if (!id.is_number_integer()) bad_param("runs", "an array of run ids");
+  const WatchedPtr w = find(id.get<int64_t>());
+  std::lock_guard lock(w->mutex);
+  return {w, w->follower.metrics_path()};
+}
+
 json RunSupervisor::query_metrics(const json& params) {
   if (!params.is_object()) bad_param("runs", "an array of run ids");
   if (!params.contains("runs") || !params.at("runs").is_array())
@@ -63,13 +70,7 @@ json RunSupervisor::query_metrics(const json& params) {
 
   json runs = json::array();
   for (const json& id_json : params.at("runs")) {
-    if (!id_json.is_number_integer()) bad_param("runs", "an array of run ids");
-    const WatchedPtr w = find(id_json.get<int64_t>());
-    std::string path;
-    {
-      std::lock_guard lock(w->mutex);
-      path = w->follower.metrics_path();
-    }
+    const auto [w, path] = metrics_of(id_json);
     try {
       runs.push_back(cache_.query(id_json.get<int64_t>(), w->generation, path, *series, x, range)
                          .to_json(id_json.get<int64_t>()));
@@ -83,13 +84,7 @@ json RunSupervisor::query_metrics(const json& params) {
 json RunSupervisor::list_series(const json& params) {
   json runs = json::array();
   for (const json& id_json : params.at("runs")) {
-    if (!id_json.is_number_integer()) bad_param("runs", "an array of run ids");
-    const WatchedPtr w = find(id_json.get<int64_t>());
-    std::string path;
-    {
-      std::lock_guard lock(w->mutex);
-      path = w->follower.metrics_path();
-    }
+    const std::string path = metrics_of(id_json).second;
     json names = json::array();
     for (const std::string& key : step_series_keys()) names.push_back(key);
     try {

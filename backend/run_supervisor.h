@@ -16,6 +16,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -70,6 +71,8 @@ class RunSupervisor {
   void publish(const std::string& method, nlohmann::json params, int64_t id, bool coalesce = false);
 
   WatchedPtr find(int64_t id) const;  // RpcException kNotFound
+  // A run id of metrics.query / metrics.series: the run and its metrics.sqlite path.
+  std::pair<WatchedPtr, std::string> metrics_of(const nlohmann::json& id) const;
   // The newest watched run of a directory, or null; mutex_ held.
   WatchedPtr find_dir(const std::string& run_dir) const;
   nlohmann::json info(const Watched& w) const;                 // RunInfo; w.mutex held

@@ -1,5 +1,7 @@
 #include "app/runs/run_list_model.h"
 
+#include "app/json_fields.h"
+
 #include <QLocale>
 #include <algorithm>
 
@@ -7,33 +9,19 @@ namespace glossa::app {
 
 using nlohmann::json;
 
-namespace {
-
-QString text(const json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
-double number(const json& j, const char* key, double fallback = -1) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
-}
-
-}  // namespace
-
 RunListModel::RunListModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 RunListModel::Row RunListModel::row_from(const json& run) {
   Row r;
   r.id = run.value("id", qint64(0));
-  r.state = text(run, "state");
-  r.folder = text(run, "run_dir");
+  r.state = json_text(run, "state");
+  r.folder = json_text(run, "run_dir");
   const json status = run.value("status", json::object());
   if (status.is_object()) {
-    r.stage = text(status, "stage");
-    r.step = qint64(number(status, "global_step", 0));
-    r.loss = number(status, "loss");
-    r.tokens_per_s = number(status, "tokens_per_s");
+    r.stage = json_text(status, "stage");
+    r.step = qint64(json_number(status, "global_step", 0));
+    r.loss = json_number(status, "loss");
+    r.tokens_per_s = json_number(status, "tokens_per_s");
   }
   return r;
 }
@@ -81,17 +69,17 @@ bool RunListModel::apply(const QString& method, const json& params) {
   if (at < 0) return false;
   Row& r = rows_[size_t(at)];
   if (method == QLatin1String("run.state")) {
-    r.state = text(params, "state");
+    r.state = json_text(params, "state");
   } else if (method == QLatin1String("run.stage")) {
-    r.stage = text(params, "stage");
+    r.stage = json_text(params, "stage");
   } else if (method == QLatin1String("run.metrics")) {
     const json& rows = params.value("rows", json::array());
     if (rows.empty()) return true;
     const json& last = rows.back();
-    r.step = qint64(number(last, "step", double(r.step)));
-    r.loss = number(last, "loss", r.loss);
-    r.tokens_per_s = number(last, "tokens_per_s", r.tokens_per_s);
-    if (!text(last, "stage").isEmpty()) r.stage = text(last, "stage");
+    r.step = qint64(json_number(last, "step", double(r.step)));
+    r.loss = json_number(last, "loss", r.loss);
+    r.tokens_per_s = json_number(last, "tokens_per_s", r.tokens_per_s);
+    if (!json_text(last, "stage").isEmpty()) r.stage = json_text(last, "stage");
   } else {
     return true;
   }

@@ -179,47 +179,40 @@ void RunsPage::fit_all() { reload_plot(); }
 
 void RunsPage::zoom_to(double lower, double upper) {
   // Full resolution for what is in view: the backend downsamples [lower, upper] only.
-  const QString series = series_->currentData().toString(), x = x_->currentData().toString();
-  const int generation = generation_;
-  for (qint64 id : selected_runs()) {
-    const json params = {{"runs", {id}}, {"series", series.toStdString()}, {"x", x.toStdString()},
-                         {"from", lower}, {"to", upper}, {"max_points", kHistoryPoints}};
-    client_->call("metrics.query", params, [this, id, generation](const json& r, const protocol::RpcError* e) {
-      if (generation != generation_ || e) return;
-      QVector<double> xs, ys;
-      for (const json& run : r.at("runs")) {
-        for (const json& v : run.at("x")) xs << v.get<double>();
-        for (const json& v : run.at("last")) ys << (v.is_number() ? v.get<double>() : qQNaN());
-      }
-      plot_->set_points(int(id), tr("run %1").arg(id), xs, ys);
-      Q_EMIT zoomLoaded(id, int(xs.size()));
-    });
-  }
+  for (qint64 id : selected_runs())
+    query_curve(id, {{"from", lower}, {"to", upper}}, [this, id](int points) { Q_EMIT zoomLoaded(id, points); });
 }
 
 void RunsPage::reload_plot() {
   reload_series();
-  const QString series = series_->currentData().toString(), x = x_->currentData().toString();
   plot_->clear();
-  plot_->set_labels(x_label(x), series_->currentText());
-  const int generation = ++generation_;
+  plot_->set_labels(x_label(x_->currentData().toString()), series_->currentText());
+  ++generation_;
   for (qint64 id : selected_runs()) {
-    loading_[id] = generation;
-    const json params = {{"runs", {id}}, {"series", series.toStdString()}, {"x", x.toStdString()},
-                         {"max_points", kHistoryPoints}};
-    client_->call("metrics.query", params, [this, id, generation](const json& r, const protocol::RpcError* e) {
-      if (generation != generation_) return;
-      if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
-      QVector<double> xs, ys;
-      for (const json& run : r.at("runs")) {
-        for (const json& v : run.at("x")) xs << v.get<double>();
-        for (const json& v : run.at("last")) ys << (v.is_number() ? v.get<double>() : qQNaN());
-      }
-      plot_->set_points(int(id), tr("run %1").arg(id), xs, ys);
+    loading_[id] = generation_;
+    query_curve(id, json::object(), [this, id](int points) {
       loading_.erase(id);
-      Q_EMIT historyLoaded(id, int(xs.size()));
+      Q_EMIT historyLoaded(id, points);
     });
   }
+}
+
+void RunsPage::query_curve(qint64 id, json range, std::function<void(int)> done) {
+  range.update({{"runs", {id}}, {"series", series_->currentData().toString().toStdString()},
+                {"x", x_->currentData().toString().toStdString()}, {"max_points", kHistoryPoints}});
+  const int generation = generation_;
+  client_->call("metrics.query", range,
+                [this, id, generation, done](const json& r, const protocol::RpcError* e) {
+    if (generation != generation_) return;  // the series, x axis or selection changed since
+    if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
+    QVector<double> xs, ys;
+    for (const json& run : r.at("runs")) {
+      for (const json& v : run.at("x")) xs << v.get<double>();
+      for (const json& v : run.at("last")) ys << (v.is_number() ? v.get<double>() : qQNaN());
+    }
+    plot_->set_points(int(id), tr("run %1").arg(id), xs, ys);
+    done(int(xs.size()));
+  });
 }
 
 double RunsPage::x_of(const json& row) const {

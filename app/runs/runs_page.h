@@ -7,6 +7,7 @@
 #pragma once
 
 #include <QWidget>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -57,6 +58,9 @@ class RunsPage : public QWidget {
   void reload_plot();
   void reload_series();               // metrics.series of the selected runs into the combo
   void zoom_to(double lower, double upper);
+  // metrics.query of run `id` for the current series and x axis (`range`: from / to, or none)
+  // into the plot; `done` gets the points drawn. Answers to an earlier selection are dropped.
+  void query_curve(qint64 id, nlohmann::json range, std::function<void(int)> done);
   void add_series(const QString& name);
   void on_eval_rows(qint64 id, const nlohmann::json& rows);
   void on_notification(const QString& method, const nlohmann::json& params);

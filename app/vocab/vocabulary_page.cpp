@@ -20,6 +20,7 @@
 #include <QVBoxLayout>
 
 #include "app/backend_client.h"
+#include "app/json_fields.h"
 #include "app/vocab/candidate_filter_proxy.h"
 #include "app/vocab/candidate_table_model.h"
 #include "app/vocab/curation_commands.h"
@@ -36,11 +37,6 @@ namespace {
 
 constexpr qint64 kPageRows = 5000;
 constexpr int kMaxMarked = 5000;  // selected rows drawn on the curve
-
-QString text_of(const json& j, const char* key) {
-  return j.contains(key) && j.at(key).is_string() ? QString::fromStdString(j.at(key).get<std::string>())
-                                                  : QString();
-}
 
 QString error_text(const protocol::RpcError* e) { return QString::fromStdString(e->message); }
 
@@ -201,7 +197,7 @@ void VocabularyPage::set_project(const json& project) {
     const json& o = s.value("options", json::object());
     const QString label = tr("#%1 · %2 · min freq %3%4")
                               .arg(s.value("id", qint64(0)))
-                              .arg(text_of(s, "created_at"))
+                              .arg(json_text(s, "created_at"))
                               .arg(o.is_object() ? o.value("min_freq", qint64(0)) : 0)
                               .arg(s.value("finished", false) ? QString() : tr(" · running"));
     sessions_->addItem(label, QVariant::fromValue(s.value("id", qint64(0))));
@@ -394,13 +390,13 @@ void VocabularyPage::run_jobs(std::vector<std::pair<std::string, json>> jobs) {
 void VocabularyPage::on_job_finished(const QString& method, const json& params) {
   if (job_ == 0 || params.value("id", qint64(-1)) != job_) return;
   if (method == QLatin1String("job.progress"))
-    return show_status(tr("Job %1: %2 %3").arg(job_).arg(text_of(params, "phase"), text_of(params, "message")));
+    return show_status(tr("Job %1: %2 %3").arg(job_).arg(json_text(params, "phase"), json_text(params, "message")));
   if (method == QLatin1String("job.failed")) {
     job_ = 0;
     pending_jobs_.clear();
     iterate_->setEnabled(true);
     new_expansion_->setEnabled(true);
-    return show_status(tr("The job failed: %1").arg(text_of(params.value("error", json::object()), "message")), true);
+    return show_status(tr("The job failed: %1").arg(json_text(params.value("error", json::object()), "message")), true);
   }
   if (method != QLatin1String("job.finished")) return;
   job_ = 0;

@@ -56,12 +56,7 @@ class TestBackendClient : public QObject {
   void initTestCase() {
     QVERIFY(QFile::exists(glossa::test::program("glossa-backend")));
     // The backend the client starts finds its folders through these (its child inherits them).
-    qputenv("XDG_RUNTIME_DIR", dir_.filePath("run").toLocal8Bit());
-    qputenv("XDG_DATA_HOME", dir_.filePath("data").toLocal8Bit());
-    qputenv("XDG_STATE_HOME", dir_.filePath("state").toLocal8Bit());
-    QDir().mkpath(dir_.filePath("run"));
-    QFile::setPermissions(dir_.filePath("run"), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                                    QFileDevice::ExeOwner);
+    glossa::test::use_private_xdg_dirs(dir_.path());
   }
 
   void cleanupTestCase() {

@@ -22,11 +22,7 @@ class TestDemoSetup : public QObject {
 
  private Q_SLOTS:
   void makesAVocabularySessionWorthCurating() {
-    qputenv("XDG_RUNTIME_DIR", dir_.filePath("run").toLocal8Bit());
-    qputenv("XDG_STATE_HOME", dir_.filePath("state").toLocal8Bit());
-    QDir().mkpath(dir_.filePath("run"));
-    QFile::setPermissions(dir_.filePath("run"), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                                    QFileDevice::ExeOwner);
+    glossa::test::use_private_xdg_dirs(dir_.path());
     BackendClient::Options o;
     o.backend_program = glossa::test::program("glossa-backend");
     BackendClient client(o);

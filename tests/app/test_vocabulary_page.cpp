@@ -75,12 +75,7 @@ class TestVocabularyPage : public QObject {
     }
     out.close();
     corpus_ = path("ko.txt");
-    qputenv("XDG_RUNTIME_DIR", path("run").toLocal8Bit());
-    qputenv("XDG_DATA_HOME", path("data").toLocal8Bit());
-    qputenv("XDG_STATE_HOME", path("state").toLocal8Bit());
-    QDir().mkpath(path("run"));
-    QFile::setPermissions(path("run"), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                           QFileDevice::ExeOwner);
+    glossa::test::use_private_xdg_dirs(dir_.path());
     BackendClient::Options o;
     o.backend_program = glossa::test::program("glossa-backend");
     client_ = std::make_unique<BackendClient>(o);

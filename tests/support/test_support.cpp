@@ -11,6 +11,7 @@
 #include <random>
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QProcessEnvironment>
@@ -63,6 +64,16 @@ QString python() {
 
 QString pythonScript(const QString& name) {
   return QDir(QStringLiteral(GLOSSA_TEST_PYTHON_DIR)).filePath(name);
+}
+
+void use_private_xdg_dirs(const QString& root) {
+  const QDir dir(root);
+  qputenv("XDG_RUNTIME_DIR", dir.filePath("run").toLocal8Bit());
+  qputenv("XDG_DATA_HOME", dir.filePath("data").toLocal8Bit());
+  qputenv("XDG_STATE_HOME", dir.filePath("state").toLocal8Bit());
+  QDir().mkpath(dir.filePath("run"));
+  QFile::setPermissions(dir.filePath("run"),
+                        QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 }
 
 QString program(const QString& name) {

@@ -28,6 +28,10 @@ QString pythonScript(const QString& name);
 // Path of a built Glossa program (bin/<name>).
 QString program(const QString& name);
 
+// XDG_RUNTIME_DIR, XDG_DATA_HOME and XDG_STATE_HOME under `root` (run/ made 0700, as a login's
+// runtime folder is): a backend the test starts, or the workbench starts for it, is its own.
+void use_private_xdg_dirs(const QString& root);
+
 struct ProcessResult {
   int exit_code = -1;
   bool finished = false;  // false: could not start or timed out (then killed)
