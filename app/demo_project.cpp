@@ -2,6 +2,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <functional>
 #include <QSaveFile>
 #include <QStandardPaths>
 
@@ -11,11 +13,10 @@ namespace glossa {
 
 namespace {
 
-// Writes `text` unless the file already holds exactly it (a demo reopened costs nothing).
-bool write_once(const QString& path, const QString& text) {
-  const QByteArray bytes = text.toUtf8();
-  QFile existing(path);
-  if (existing.open(QIODevice::ReadOnly) && existing.size() == bytes.size()) return true;
+// Writes the text `make` returns unless the file exists (a demo reopened costs nothing at start).
+bool write_once(const QString& path, const std::function<QString()>& make) {
+  if (QFileInfo(path).size() > 0) return true;
+  const QByteArray bytes = make().toUtf8();
   QSaveFile file(path);
   return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size() && file.commit();
 }
@@ -36,8 +37,8 @@ DemoProject ensureDemoProject(const QString& data_home) {
   demo.english = QDir(demo.directory).filePath(QStringLiteral("demo_en.txt"));
   const app::DemoCorpusSizes sizes;
   if (!QDir().mkpath(demo.directory) ||
-      !write_once(demo.korean, app::demo_korean_text(sizes.korean_sentences)) ||
-      !write_once(demo.english, app::demo_english_text(sizes.english_sentences)))
+      !write_once(demo.korean, [&] { return app::demo_korean_text(sizes.korean_sentences); }) ||
+      !write_once(demo.english, [&] { return app::demo_english_text(sizes.english_sentences); }))
     demo.directory.clear();
   return demo;
 }

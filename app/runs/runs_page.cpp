@@ -130,6 +130,9 @@ void RunsPage::reload_runs() {
     model_->reset(r.at("runs"));
     for (qint64 id : keep) select_run(id);
     if (keep.empty() && model_->rowCount() > 0) select_run(model_->id_at(model_->rowCount() - 1));
+    if (model_->rowCount() == 0)
+      show_status(tr("No runs yet: Start… a run from its RUN.json, or Attach… a run folder "
+                     "trained elsewhere."));
   });
 }
 

@@ -62,7 +62,7 @@ NewExpansionDialog::NewExpansionDialog(const QString& project, QWidget* parent)
   char_min_freq_->setRange(0, std::numeric_limits<int>::max());
   char_min_freq_->setSpecialValueText(tr("off"));
   char_min_freq_->setToolTip(tr("Add single characters of the script seen at least this often"));
-  form->addRow(tr("Single characters from:"), char_min_freq_);
+  form->addRow(tr("Add script characters seen at least:"), char_min_freq_);
   problem_->setStyleSheet(QStringLiteral("QLabel { color: #c01c28; }"));
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(form);

@@ -1,6 +1,7 @@
 #include "app/vocab/vocabulary_page.h"
 
 #include <QAction>
+#include <algorithm>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
@@ -238,6 +239,10 @@ void VocabularyPage::after_load() {
   plot_->set_threshold(double(model_->min_freq()));
   table_->sortByColumn(CandidateTableModel::kFrequency, Qt::DescendingOrder);
   table_->resizeColumnsToContents();
+  // The base pieces can be long: capped, so the reason (the last column) stays in view.
+  table_->setColumnWidth(CandidateTableModel::kBasePieces,
+                         std::min(table_->columnWidth(CandidateTableModel::kBasePieces),
+                                  table_->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 28));
   refresh_summary();
   show_status(tr("%n candidate token(s). Drag the red line to change the minimum frequency; "
                  "select rows to see them on the curve.", nullptr, model_->rowCount()));

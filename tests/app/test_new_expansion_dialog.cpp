@@ -34,6 +34,12 @@ class TestNewExpansionDialog : public QObject {
     d.add_corpus(dir.filePath("ko.txt"));
     QCOMPARE(d.problem(), QString());
     QVERIFY(ok->isEnabled());
+    if (const QString shots = qEnvironmentVariable("GLOSSA_SCREENSHOTS"); !shots.isEmpty()) {
+      d.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&d));
+      QDir().mkpath(shots);
+      QVERIFY(d.grab().save(shots + "/new-expansion.png"));
+    }
     d.set_script("hangul");
     d.set_min_freq(40);
     QVERIFY(d.train_options().is_null());
