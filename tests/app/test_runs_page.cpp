@@ -120,7 +120,19 @@ class TestRunsPage : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 4, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= 1, 120000);
     page.control("stop");
-    QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("stopped"), 120000);
+    const bool stopped = QTest::qWaitFor(
+        [&] { return page.model()->state_of(id) == QStringLiteral("stopped"); }, 120000);
+    if (!stopped) {
+      // Why, for whoever reads a failing log: the run's error and its trainer's last lines.
+      nlohmann::json run_info;
+      client->call("run.get", {{"id", id}}, [&](const nlohmann::json& r, const glossa::protocol::RpcError*) {
+        run_info = r;
+      });
+      if (!QTest::qWaitFor([&] { return !run_info.is_null(); }, 10000)) qWarning("run.get: no answer");
+      qWarning("run %lld ended %s: %s", (long long)id, qPrintable(page.model()->state_of(id)),
+               run_info.dump(2).c_str());
+    }
+    QCOMPARE(page.model()->state_of(id), QStringLiteral("stopped"));
   }
 };
 
