@@ -35,6 +35,7 @@ nlohmann::json RpcDispatch::handle(ClientSession& client, const protocol::Messag
   if (m == "job.get") return jobs_.get(p);
   if (m == "job.cancel") return jobs_.cancel(p);
   if (m == "run.start") return runs_.start(p);
+  if (m == "run.plan") return runs_.plan(p);
   if (m == "run.pause") return runs_.control(p, "pause");
   if (m == "run.resume") return runs_.control(p, "resume");
   if (m == "run.checkpoint") return runs_.control(p, "checkpoint");

@@ -9,6 +9,7 @@
 
 #include "backend/run_launcher.h"
 #include "backend/run_log.h"
+#include "backend/run_plan_report.h"
 #include "backend/run_start_plan.h"
 #include "backend/run_watched.h"
 #include "base/error.h"
@@ -176,6 +177,20 @@ json RunSupervisor::start(const json& params) {
   watched_[w->row.id] = w;
   publish_state(*w);
   return {{"run", info(*w)}};
+}
+
+json RunSupervisor::plan(const json& params) {
+  const RunStartPlan plan = plan_run_start(params);
+  json report = run_plan_report(plan);
+  std::lock_guard lock(mutex_);
+  const WatchedPtr other = find_dir(plan.run_dir);
+  bool in_use = false;
+  if (other) {
+    std::lock_guard other_lock(other->mutex);
+    in_use = !is_terminal_state(other->row.state);
+  }
+  report["run_dir_in_use"] = in_use;
+  return report;
 }
 
 json RunSupervisor::control(const json& params, const std::string& command) {

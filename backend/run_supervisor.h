@@ -47,6 +47,7 @@ class RunSupervisor {
   // and returns the result object; errors are protocol::RpcException (kNotFound, kInvalidState,
   // kRunConfig naming the field, ...).
   nlohmann::json start(const nlohmann::json& params);   // run.start
+  nlohmann::json plan(const nlohmann::json& params);    // run.plan (run_plan_report.h)
   nlohmann::json control(const nlohmann::json& params,  // run.pause / resume / checkpoint /
                          const std::string& command);   //   stop: "pause", ...
   nlohmann::json resume_from_checkpoint(const nlohmann::json& params);

@@ -183,6 +183,41 @@ class TestRunSupervisor : public QObject {
     QCOMPARE(supervisor.list({})["runs"].size(), size_t(1));  // nothing started by refusals
   }
 
+  // run.plan: the effective configuration and the preflight's findings, nothing written or
+  // started; what would fail at start fails here with the same error.
+  void runPlanShowsTheEffectiveRunAndStartsNothing() {
+    QTemporaryDir dir;
+    BackendStore store(dir.filePath("backend.sqlite").toStdString());
+    Events events;
+    RunSupervisor supervisor(store, options(), events.sink());
+    const std::string root = dir.path().toStdString();
+    json config = run_object(root, 3);
+    config["run_dir"] = "runs/planned";
+    config["data"]["sources"][0]["prefix"] = "ko";
+    const json plan = supervisor.plan({{"config", config}, {"base_dir", root}, {"world_size", 2}});
+    QCOMPARE(plan["run_dir"].get<std::string>(), root + "/runs/planned");
+    QCOMPARE(plan["config"]["data"]["sources"][0]["prefix"].get<std::string>(), root + "/ko");
+    QCOMPARE(plan["world_size"].get<int64_t>(), int64_t(2));
+    QCOMPARE(plan["device"].get<std::string>(), std::string("cpu"));
+    QCOMPARE(plan["run_dir_in_use"].get<bool>(), false);
+    QCOMPARE(plan["model"]["vocab_size"].get<int64_t>(), int64_t(64));
+    QCOMPARE(plan["model"]["layers"].get<int64_t>(), int64_t(2));
+    QVERIFY(plan["model"]["parameters"].get<int64_t>() > 64 * 32);
+    QCOMPARE(plan["stages"].size(), size_t(2));
+    QCOMPARE(plan["stages"][1]["name"].get<std::string>(), std::string("layers"));
+    QCOMPARE(plan["heldout"].size(), size_t(1));
+    QVERIFY(plan["heldout"][0]["tokens"].get<int64_t>() > 0);
+    QVERIFY(plan["memory"]["table"].get<std::string>().find("layers") != std::string::npos);
+    QVERIFY(plan["table"].get<std::string>().find("run_dir") != std::string::npos);
+    QVERIFY(!std::filesystem::exists(root + "/runs/planned"));  // nothing written
+    QCOMPARE(supervisor.list({})["runs"].size(), size_t(0));
+
+    config["data"]["sources"][0]["prefix"] = "missing";  // caught by the preflight, not at start
+    const auto error = rpc_error_of([&] { supervisor.plan({{"config", config}, {"base_dir", root}}); });
+    QCOMPARE(error.code, int(protocol::kRunConfig));
+    QVERIFY2(error.message.find(root + "/missing") != std::string::npos, error.message.c_str());
+  }
+
   void pauseResumeCheckpointAndStop() {
     QTemporaryDir dir;
     BackendStore store(dir.filePath("backend.sqlite").toStdString());
