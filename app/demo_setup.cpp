@@ -4,6 +4,7 @@
 #include <QFile>
 
 #include "app/backend_client.h"
+#include "app/demo_runs.h"
 
 namespace glossa::app {
 
@@ -37,8 +38,32 @@ json DemoSetup::expansion_options() const {
           {"out", in(demo_, "vocab/first")}, {"project", demo_.project.toStdString()}};
 }
 
+std::vector<DemoSetup::Step> DemoSetup::steps() const {
+  const auto path = [this](const char* relative) { return demo_path(demo_, QLatin1String(relative)); };
+  const QString base = path("base.model"), merged = path("vocab/first/tokenizer.model");
+  const QString job = QStringLiteral("job"), pack = QStringLiteral("pack");
+  return {
+      {job, QStringLiteral("tokenizer.train"), base_tokenizer_options(), base,
+       tr("Demo: training the English base tokenizer…")},
+      {job, QStringLiteral("tokenizer.train"), korean_tokenizer_options(), path("ko.model"),
+       tr("Demo: training a Korean tokenizer…")},
+      {job, QStringLiteral("vocab.expand"), expansion_options(), merged,
+       tr("Demo: expanding the vocabulary (EEVE)…")},
+      {job, pack, demo_pack_options(demo_, QStringLiteral("en_base"), base, demo_.english),
+       path("shards/en_base.manifest.json"), tr("Demo: packing English shards…")},
+      {job, pack, demo_pack_options(demo_, QStringLiteral("en"), merged, demo_.english),
+       path("shards/en.manifest.json"), tr("Demo: packing English shards with the merged tokenizer…")},
+      {job, pack, demo_pack_options(demo_, QStringLiteral("ko"), merged, demo_.korean),
+       path("shards/ko.manifest.json"), tr("Demo: packing Korean shards with the merged tokenizer…")},
+      {QStringLiteral("run"), QStringLiteral("run.start"), demo_base_run(demo_),
+       path("runs/base/export/config.json"),
+       tr("Demo: pretraining a tiny English Llama (the model EEVE extends)…")}};
+}
+
 void DemoSetup::start() {
-  client_->subscribe({{"jobs", true}});
+  steps_ = steps();
+  client_->subscribe({{"jobs", true}, {"runs", true}});
+  QDir(demo_.directory).mkpath(QStringLiteral("shards"));
   // The project first, so the expansion records its session in a project (not a bare database).
   client_->call("project.open",
                 {{"path", demo_.project.toStdString()}, {"create", true}, {"name", demo_.name.toStdString()}},
@@ -48,33 +73,39 @@ void DemoSetup::start() {
                 });
 }
 
-void DemoSetup::run_step(int step) {
+void DemoSetup::run_step(size_t step) {
   step_ = step;
-  struct Step {
-    const char* job;
-    json options;
-    const char* output;
-    QString what;
-  };
-  const Step steps[] = {
-      {"tokenizer.train", base_tokenizer_options(), "base.model",
-       tr("Demo: training the English base tokenizer…")},
-      {"tokenizer.train", korean_tokenizer_options(), "ko.model",
-       tr("Demo: training a Korean tokenizer…")},
-      {"vocab.expand", expansion_options(), nullptr, tr("Demo: expanding the vocabulary (EEVE)…")}};
-  if (step >= 3) return Q_EMIT finished();
-  const Step& s = steps[step];
-  if (s.output && QFile::exists(QString::fromStdString(in(demo_, s.output)))) return run_step(step + 1);
+  if (step >= steps_.size()) return Q_EMIT finished();
+  const Step& s = steps_[step];
+  if (QFile::exists(s.output)) return run_step(step + 1);
   Q_EMIT progress(s.what);
-  client_->call("job.submit", {{"job", s.job}, {"options", s.options}},
-                [this](const json& r, const protocol::RpcError* e) {
+  const bool run = s.kind == QLatin1String("run");
+  const json params = run ? json{{"config", s.options}} : json{{"job", s.name.toStdString()}, {"options", s.options}};
+  client_->call(run ? QStringLiteral("run.start") : QStringLiteral("job.submit"), params,
+                [this, run](const json& r, const protocol::RpcError* e) {
                   if (e) return Q_EMIT failed(QString::fromStdString(e->message));
-                  job_ = r.at("job").value("id", qint64(0));
+                  (run ? run_ : job_) = r.at(run ? "run" : "job").value("id", qint64(0));
                 });
 }
 
 void DemoSetup::on_notification(const QString& method, const json& params) {
-  if (job_ == 0 || params.value("id", qint64(-1)) != job_) return;
+  const qint64 id = params.value("id", qint64(-1));
+  if (run_ != 0 && id == run_ && method == QLatin1String("run.state")) {
+    const std::string state = params.value("state", "");
+    if (state == "finished") {
+      run_ = 0;
+      return run_step(step_ + 1);
+    }
+    if (state == "failed" || state == "stopped") {
+      run_ = 0;
+      const json error = params.value("error", json());
+      return Q_EMIT failed(error.is_object() ? QString::fromStdString(error.value("message", ""))
+                                             : tr("the demo's English pretraining run %1")
+                                                   .arg(QString::fromStdString(state)));
+    }
+    return;
+  }
+  if (job_ == 0 || id != job_) return;
   if (method == QLatin1String("job.failed")) {
     job_ = 0;
     const json& error = params.value("error", json::object());

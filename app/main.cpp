@@ -9,7 +9,9 @@
 
 #include "app/backend_client.h"
 #include "app/demo_project.h"
+#include "app/demo_runs.h"
 #include "app/demo_setup.h"
+#include "app/runs/runs_page.h"
 #include "app/main_window.h"
 #include "app/project_controller.h"
 #include "app/vocab/vocabulary_page.h"
@@ -54,19 +56,28 @@ int main(int argc, char** argv) {
     if (!path.isEmpty() && projects->path().isEmpty())
       projects->open(path, true, path == d.project ? d.name : QString());
   });
-  // The demo's first open makes its vocabulary session (three backend jobs), then shows it.
+  // The demo's first open makes its vocabulary session, shards and English model (backend jobs and
+  // a run), then shows them; later opens skip what exists.
   glossa::app::DemoSetup setup(&backend, d);
+  bool setup_started = false;
   if (!d.project.isEmpty()) {
     QObject::connect(projects, &glossa::app::ProjectController::projectOpened, &window,
                      [&](const nlohmann::json& p) {
                        if (p.value("path", "") != QFileInfo(d.project).absoluteFilePath().toStdString()) return;
                        window.showPage(2);
-                       if (p.value("vocab_sessions", nlohmann::json::array()).empty()) setup.start();
+                       window.runsPage()->set_new_run_defaults(glossa::app::demo_eeve_request(d));
+                       if (!setup_started) setup.start();  // its steps whose outputs exist are skipped
+                       setup_started = true;
                      });
     QObject::connect(&setup, &glossa::app::DemoSetup::progress, &window,
                      [&](const QString& m) { window.statusBar()->showMessage(m); });
     QObject::connect(&setup, &glossa::app::DemoSetup::finished, &window,
-                     [&] { projects->open(d.project); });
+                     [&] {
+                       projects->open(d.project);
+                       window.statusBar()->showMessage(
+                           QStringLiteral("Demo ready: curate on the Vocabulary page, then Runs → New run… "
+                                          "starts the EEVE run"), 15000);
+                     });
     QObject::connect(&setup, &glossa::app::DemoSetup::failed, &window, [&](const QString& m) {
       QMessageBox::warning(&window, QStringLiteral("Demo"), QStringLiteral("Setting up the demo failed:\n\n%1").arg(m));
     });

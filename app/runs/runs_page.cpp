@@ -15,6 +15,7 @@
 #include <QVBoxLayout>
 
 #include "app/backend_client.h"
+#include "app/runs/new_run_dialog.h"
 #include "app/runs/run_list_model.h"
 #include "widgets/live_plot.h"
 #include "widgets/qcustomplot_include.h"
@@ -81,10 +82,9 @@ QWidget* RunsPage::build_controls() {
     connect(b, &QPushButton::clicked, this, slot);
     row->addWidget(b);
   };
-  button(tr("Start…"), tr("Start a run from a RUN.json (docs/run-config.md)"), [this] {
-    const QString f = QFileDialog::getOpenFileName(this, tr("Start a run"), QString(), tr("RUN.json (*.json)"));
-    if (!f.isEmpty()) start_run(f);
-  });
+  button(tr("New run…"), tr("Start a run from a preset with the project's model, tokenizer and shards, "
+                            "or from a RUN.json; what would run is shown before it starts"),
+         [this] { open_new_run(); });
   button(tr("Attach…"), tr("Follow a run folder from elsewhere (a cluster run), read-only"), [this] {
     const QString d = QFileDialog::getExistingDirectory(this, tr("Attach a run folder"));
     if (!d.isEmpty()) attach_run(d);
@@ -131,7 +131,7 @@ void RunsPage::reload_runs() {
     for (qint64 id : keep) select_run(id);
     if (keep.empty() && model_->rowCount() > 0) select_run(model_->id_at(model_->rowCount() - 1));
     if (model_->rowCount() == 0)
-      show_status(tr("No runs yet: Start… a run from its RUN.json, or Attach… a run folder "
+      show_status(tr("No runs yet: New run… from a preset or a RUN.json, or Attach… a run folder "
                      "trained elsewhere."));
   });
 }
@@ -283,8 +283,24 @@ void RunsPage::on_eval_rows(qint64 id, const json& rows) {
   if (!xs.isEmpty()) plot_->append_points(int(id), xs, ys);
 }
 
+NewRunDialog* RunsPage::open_new_run() {
+  auto* dialog = new NewRunDialog(client_, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->set_request(new_run_defaults_);
+  connect(dialog, &QDialog::accepted, this, [this, dialog] {
+    new_run_defaults_ = dialog->request();
+    start_run(new_run_defaults_.params());
+  });
+  dialog->open();
+  return dialog;
+}
+
 void RunsPage::start_run(const QString& run_json) {
-  client_->call("run.start", {{"config", run_json.toStdString()}}, [this](const json& r, const protocol::RpcError* e) {
+  start_run(json{{"config", run_json.toStdString()}});
+}
+
+void RunsPage::start_run(const json& params) {
+  client_->call("run.start", params, [this](const json& r, const protocol::RpcError* e) {
     if (e) return show_status(tr("The run did not start: %1").arg(QString::fromStdString(e->message)), true);
     model_->upsert(r.at("run"));
     table_->clearSelection();

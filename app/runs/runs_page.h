@@ -1,5 +1,5 @@
 // The Runs page (issue 20, part 3; docs/user-guide.md): the backend's runs in a table; start one
-// from a RUN.json, attach a run folder from elsewhere (read-only), pause / resume / checkpoint /
+// with the New run dialog, attach a run folder from elsewhere (read-only), pause / resume / checkpoint /
 // stop; the selected runs' metric plotted live (history from metrics.query, then run.metrics
 // rows as they come), x by step, tokens or wall time, EMA smoothing over the faded raw curve,
 // log y, stage bands, a tracker, PNG / CSV export. Closing the window leaves runs running; the
@@ -11,6 +11,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "app/runs/new_run_request.h"
 
 class QCheckBox;
 class QComboBox;
@@ -25,6 +27,7 @@ class LivePlot;
 namespace glossa::app {
 
 class BackendClient;
+class NewRunDialog;
 class RunListModel;
 
 class RunsPage : public QWidget {
@@ -33,7 +36,12 @@ class RunsPage : public QWidget {
  public:
   explicit RunsPage(BackendClient* client, QWidget* parent = nullptr);
 
-  void start_run(const QString& run_json);    // run.start
+  void start_run(const QString& run_json);    // run.start of a RUN.json file
+  void start_run(const nlohmann::json& params);  // run.start
+  // "New run…": the dialog (run.plan beside the form), prefilled with the last request or the
+  // project's defaults; accepting it starts the run. Returned for tests; it deletes itself.
+  NewRunDialog* open_new_run();
+  void set_new_run_defaults(const NewRunRequest& request) { new_run_defaults_ = request; }
   void attach_run(const QString& run_dir);    // run.attach
   void control(const QString& command);       // pause, resume, checkpoint, stop (selected runs)
   void select_run(qint64 id);
@@ -80,6 +88,7 @@ class RunsPage : public QWidget {
   std::map<qint64, int> loading_;  // generation of each run's history request
   std::map<qint64, std::map<qint64, double>> tokens_at_;  // per run: step -> tokens (eval x)
   int generation_ = 0;
+  NewRunRequest new_run_defaults_;
 };
 
 }  // namespace glossa::app
