@@ -87,12 +87,14 @@ json RunSupervisor::list_series(const json& params) {
     const std::string path = metrics_of(id_json).second;
     json names = json::array();
     for (const std::string& key : step_series_keys()) names.push_back(key);
+    json stages;
     try {
       for (const std::string& e : eval_series_names(path)) names.push_back(e);
+      stages = stage_spans(path);
     } catch (const std::exception& e) {
       throw RpcException(protocol::kInternalError, e.what(), {{"run_dir", path}});
     }
-    runs.push_back({{"id", id_json}, {"series", names}});
+    runs.push_back({{"id", id_json}, {"series", names}, {"stages", stages}});
   }
   return {{"runs", runs}};
 }

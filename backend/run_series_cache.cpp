@@ -112,4 +112,24 @@ std::vector<std::string> eval_series_names(const std::string& metrics_path) {
   return names;
 }
 
+nlohmann::json stage_spans(const std::string& metrics_path) {
+  nlohmann::json spans = nlohmann::json::array();
+  struct stat st{};
+  if (::stat(metrics_path.c_str(), &st) != 0) return spans;
+  SqliteDb db(metrics_path);
+  if (!has_table(db, "steps")) return spans;
+  // Stage names are unique in a schedule; a resumed run logs a stage's steps under the same name.
+  SqliteStatement q(db,
+                    "SELECT stage, MIN(step), MAX(step), MIN(tokens), MAX(tokens), MIN(time), MAX(time) "
+                    "FROM steps GROUP BY stage ORDER BY MIN(step)");
+  const auto number = [&q](int i) {
+    return q.column_is_null(i) ? nlohmann::json() : nlohmann::json(q.column_double(i));
+  };
+  while (q.step())
+    spans.push_back({{"name", q.column_text(0)},
+                     {"from", {{"step", q.column_int(1)}, {"tokens", number(3)}, {"time", number(5)}}},
+                     {"to", {{"step", q.column_int(2)}, {"tokens", number(4)}, {"time", number(6)}}}});
+  return spans;
+}
+
 }  // namespace glossa::backend

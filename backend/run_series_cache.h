@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 
@@ -48,5 +49,11 @@ class RunSeriesCache {
 // "eval:SET_OR_TASK:METRIC" for every pair in a run's evals table, sorted; empty when the file
 // or the table does not exist yet (nothing is created).
 std::vector<std::string> eval_series_names(const std::string& metrics_path);
+
+// Each stage's span in a run's steps table, in step order, as metrics.series gives it:
+// {name, from: {step, tokens, time}, to: {step, tokens, time}} (the first and last step logged
+// in the stage), so a plot opened on a run's history draws its stage bands on any x axis.
+// Empty when nothing is logged yet.
+nlohmann::json stage_spans(const std::string& metrics_path);
 
 }  // namespace glossa::backend

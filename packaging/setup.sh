@@ -17,7 +17,7 @@ requirements="$here/requirements.txt"
 debian_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libgl-dev
-  libqcustomplot-dev libqcustomplot2.1-qt6
+  libqcustomplot-dev libqcustomplot2.1-qt6 qt6-svg-dev
   libsentencepiece-dev sentencepiece
   libsqlite3-dev sqlite3 libssl-dev
   libprotobuf-dev protobuf-compiler

@@ -225,12 +225,17 @@ std::vector<MethodDef> run_query_methods() {
        "The series each run has: the step series, and eval:SET_OR_TASK:METRIC for every "
        "held-out set and benchmark evaluated so far",
        {{"runs", kArray, true, "Run ids (integers)"}},
-       {{"runs", kArray, true, "Per run: id, series (names metrics.query takes)"}},
+       {{"runs", kArray, true,
+         "Per run: id, series (names metrics.query takes), stages ({name, from, to}: the first "
+         "and last logged step of each stage, each {step, tokens, time})"}},
        R"({"runs": [3]})"_json,
        R"({"runs": [{"id": 3, "series": ["loss", "lr", "grad_norm", "tokens_per_s", "mfu",
          "step_time_s", "peak_mem_bytes", "eval:korean_heldout:bits_per_byte",
          "eval:korean_heldout:loss", "eval:english_heldout:bits_per_byte",
-         "eval:english_heldout:loss", "eval:kobest_boolq:acc"]}]})"_json},
+         "eval:english_heldout:loss", "eval:kobest_boolq:acc"],
+         "stages": [{"name": "1 new input embeddings",
+                     "from": {"step": 1, "tokens": 4096, "time": 1795431001.2},
+                     "to": {"step": 50, "tokens": 204800, "time": 1795431030.7}}]}]})"_json},
   };
 }
 

@@ -1,5 +1,7 @@
 #include "widgets/live_plot.h"
 
+#include <QFileInfo>
+#include <QSvgGenerator>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -59,6 +61,7 @@ LivePlot::LivePlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(thi
 void LivePlot::clear() {
   plot_->clearGraphs();
   curves_.clear();
+  set_bands({});
   auto_fit_ = true;
   schedule();
 }
@@ -185,6 +188,7 @@ void LivePlot::set_log_y(bool on) {
 void LivePlot::set_bands(const std::vector<Band>& bands) {
   for (QCPAbstractItem* item : band_items_) plot_->removeItem(item);
   band_items_.clear();
+  bands_ = bands;
   for (size_t i = 0; i < bands.size(); ++i) {
     auto* rect = new QCPItemRect(plot_);
     rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
@@ -199,11 +203,27 @@ void LivePlot::set_bands(const std::vector<Band>& bands) {
     label->position->setCoords(bands[i].from, 0.98);
     label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
     label->setText(bands[i].label);
-    label->setColor(QColor(0x55, 0x55, 0x55));
+    QColor text = palette().color(QPalette::WindowText);  // readable on light and dark palettes
+    text.setAlphaF(0.75);
+    label->setColor(text);
     band_items_.push_back(rect);
     band_items_.push_back(label);
   }
   schedule();
+}
+
+bool LivePlot::save_svg(const QString& path, QSize size) const {
+  if (!size.isValid()) size = plot_->size();
+  QSvgGenerator svg;
+  svg.setFileName(path);
+  svg.setSize(size);
+  svg.setViewBox(QRect(QPoint(0, 0), size));
+  svg.setTitle(plot_->yAxis->label());
+  QCPPainter painter;
+  if (!painter.begin(&svg)) return false;
+  plot_->toPainter(&painter, size.width(), size.height());
+  painter.end();
+  return QFileInfo(path).size() > 0;
 }
 
 void LivePlot::fit() {

@@ -44,6 +44,10 @@ class LivePlot : public QWidget {
   void set_log_y(bool on);
   void set_bands(const std::vector<Band>& bands);
   void fit();  // axes to the data
+  // The plot as a vector drawing (curves, axes, legend, stage bands), `size` in pixels (default:
+  // as shown). Returns false when the file cannot be written.
+  bool save_svg(const QString& path, QSize size = QSize()) const;
+  const std::vector<Band>& bands() const { return bands_; }
 
   QVector<double> smoothed(int key) const;
   int curve_points(int key) const;
@@ -76,6 +80,7 @@ class LivePlot : public QWidget {
   QCPItemText* tracker_;
   std::map<int, Curve> curves_;
   std::vector<QCPAbstractItem*> band_items_;
+  std::vector<Band> bands_;
   double smoothing_ = 0.6;
   QTimer redraw_;
   QTimer view_changed_;

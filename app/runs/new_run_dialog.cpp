@@ -200,7 +200,10 @@ QWidget* NewRunDialog::build_form() {
   for (QComboBox* c : {start_from_, device_})
     connect(c, &QComboBox::currentIndexChanged, this, &NewRunDialog::schedule_plan);
   auto* widget = new QWidget;
-  widget->setLayout(form);
+  auto* column = new QVBoxLayout(widget);
+  column->setContentsMargins(0, 0, 0, 0);
+  column->addLayout(form);
+  column->addStretch(1);  // the form keeps its height; the plan pane takes the rest
   widget->setMinimumWidth(520);
   return widget;
 }

@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -108,12 +109,10 @@ QWidget* RunsPage::build_controls() {
   row->addWidget(log_y_);
   button(tr("Fit"), tr("The whole history again, axes following the data (zooming or panning stops following)"),
          [this] { fit_all(); });
-  button(tr("Export…"), tr("Save the plot as PNG or SVG-free PDF, or its points as CSV"), [this] {
+  button(tr("Export…"), tr("Save the plot as PNG, SVG or PDF, or its points as CSV"), [this] {
     const QString f = QFileDialog::getSaveFileName(this, tr("Export"), QString(),
-                                                   tr("PNG (*.png);;PDF (*.pdf);;CSV (*.csv)"));
-    if (f.endsWith(QLatin1String(".csv"))) export_csv(f);
-    else if (f.endsWith(QLatin1String(".pdf"))) plot_->plot()->savePdf(f);
-    else if (!f.isEmpty()) plot_->plot()->savePng(f);
+                                                   tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf);;CSV (*.csv)"));
+    if (!f.isEmpty()) export_to(f);
   });
   row->addStretch(1);
   connect(series_, &QComboBox::currentIndexChanged, this, &RunsPage::reload_plot);
@@ -164,8 +163,10 @@ void RunsPage::reload_series() {
   if (ids.empty()) return;
   client_->call("metrics.series", {{"runs", ids}}, [this](const json& r, const protocol::RpcError* e) {
     if (e) return;
-    for (const json& run : r.at("runs"))
+    for (const json& run : r.at("runs")) {
       for (const json& name : run.at("series")) add_series(QString::fromStdString(name.get<std::string>()));
+      set_stage_spans(run.value("id", qint64(0)), run.value("stages", json::array()));
+    }
   });
 }
 
@@ -253,11 +254,31 @@ void RunsPage::on_notification(const QString& method, const json& params) {
     if (!stage.isEmpty() && (stages.empty() || stages.back().second != stage)) stages.emplace_back(x, stage);
   }
   plot_->append_points(int(id), xs, ys);
+  if (!xs.isEmpty()) stage_end_[id] = xs.back();
+  if (selected.size() == 1) draw_bands(id);
+}
+
+void RunsPage::set_stage_spans(qint64 id, const json& spans) {
+  const std::string x = x_->currentData().toString().toStdString();
+  auto& stages = stages_[id];
+  stages.clear();
+  for (const json& span : spans) {
+    const json from = span.at("from").value(x, json()), to = span.at("to").value(x, json());
+    if (!from.is_number() || !to.is_number()) continue;
+    stages.emplace_back(from.get<double>(), QString::fromStdString(span.value("name", "")));
+    stage_end_[id] = std::max(stage_end_[id], to.get<double>());
+  }
+  if (selected_runs().size() == 1) draw_bands(id);
+}
+
+void RunsPage::draw_bands(qint64 id) {
+  // Stage i spans from its first x to the next stage's first x (the last: to the newest point).
+  const auto& stages = stages_[id];
   std::vector<LivePlot::Band> bands;
   for (size_t i = 0; i < stages.size(); ++i)
-    bands.push_back({stages[i].first, i + 1 < stages.size() ? stages[i + 1].first : xs.isEmpty() ? stages[i].first : xs.back(),
+    bands.push_back({stages[i].first, i + 1 < stages.size() ? stages[i + 1].first : stage_end_[id],
                      stages[i].second});
-  if (selected.size() == 1) plot_->set_bands(bands);
+  plot_->set_bands(bands);
 }
 
 void RunsPage::on_eval_rows(qint64 id, const json& rows) {
@@ -325,6 +346,18 @@ void RunsPage::control(const QString& command) {
       model_->upsert(r.at("run"));
       show_status(tr("Run %1: %2 asked").arg(id).arg(command));
     });
+}
+
+bool RunsPage::export_to(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  bool ok = false;
+  if (suffix == QLatin1String("csv")) ok = export_csv(path);
+  else if (suffix == QLatin1String("svg")) ok = plot_->save_svg(path);
+  else if (suffix == QLatin1String("pdf")) ok = plot_->plot()->savePdf(path);
+  else if (suffix == QLatin1String("png")) ok = plot_->plot()->savePng(path);
+  else return show_status(tr("Export: %1 — choose a .png, .svg, .pdf or .csv name").arg(path), true), false;
+  show_status(ok ? tr("Exported %1").arg(path) : tr("Could not write %1").arg(path), !ok);
+  return ok;
 }
 
 bool RunsPage::export_csv(const QString& path) const {

@@ -2,7 +2,7 @@
 // with the New run dialog, attach a run folder from elsewhere (read-only), pause / resume / checkpoint /
 // stop; the selected runs' metric plotted live (history from metrics.query, then run.metrics
 // rows as they come), x by step, tokens or wall time, EMA smoothing over the faded raw curve,
-// log y, stage bands, a tracker, PNG / CSV export. Closing the window leaves runs running; the
+// log y, stage bands (from the history too), a tracker, PNG / SVG / PDF / CSV export. Closing the window leaves runs running; the
 // history comes back from the backend when it reopens.
 #pragma once
 
@@ -49,6 +49,7 @@ class RunsPage : public QWidget {
   QStringList series_names() const;           // what the series menu offers now
   void set_x(const QString& x);               // step, tokens or time
   bool export_csv(const QString& path) const;
+  bool export_to(const QString& path);  // by suffix: .png, .svg, .pdf or .csv; said in the status
   void fit_all();  // after a zoom: the whole history again, axes following the data
 
   RunListModel* model() const { return model_; }
@@ -70,6 +71,8 @@ class RunsPage : public QWidget {
   // into the plot; `done` gets the points drawn. Answers to an earlier selection are dropped.
   void query_curve(qint64 id, nlohmann::json range, std::function<void(int)> done);
   void add_series(const QString& name);
+  void set_stage_spans(qint64 id, const nlohmann::json& spans);  // metrics.series' stages
+  void draw_bands(qint64 id);
   void on_eval_rows(qint64 id, const nlohmann::json& rows);
   void on_notification(const QString& method, const nlohmann::json& params);
   void show_status(const QString& text, bool error = false);
@@ -85,6 +88,7 @@ class RunsPage : public QWidget {
   QCheckBox* log_y_;
   QLabel* status_;
   std::map<qint64, std::vector<std::pair<double, QString>>> stages_;  // per run: (x, stage) starts
+  std::map<qint64, double> stage_end_;                                 // per run: newest x
   std::map<qint64, int> loading_;  // generation of each run's history request
   std::map<qint64, std::map<qint64, double>> tokens_at_;  // per run: step -> tokens (eval x)
   int generation_ = 0;

@@ -1,6 +1,6 @@
 // ctest-labels: unit gui
 // The Runs page end to end, offscreen, with the real backend and a real (tiny) glossa-train run:
-// started from its RUN.json, curves arrive live, pause and resume, the window closed and opened
+// planned and started from its RUN.json in the New run dialog, curves arrive live, pause and resume, the window closed and opened
 // again mid-run finds the whole history from the backend and the stream going on, the tracker
 // and the CSV export show the points, stop.
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "app/backend_client.h"
+#include "app/runs/new_run_dialog.h"
 #include "app/runs/run_list_model.h"
 #include "app/runs/runs_page.h"
 #include "support/test_support.h"
@@ -37,6 +38,30 @@ class TestRunsPage : public QObject {
     return client;
   }
 
+  // New run…: a preset without a base model is refused by run.plan with the reason, Start off;
+  // the RUN.json is planned (the model and stages shown), Start on, accepting starts it.
+  void startThroughTheDialog(RunsPage& page, const std::string& run_json) {
+    glossa::app::NewRunRequest request;
+    request.run_dir = dir_.filePath("eeve-without-model");
+    request.sources = {{dir_.filePath("ko"), 1.0}};
+    page.set_new_run_defaults(request);
+    QPointer<glossa::app::NewRunDialog> dialog = page.open_new_run();
+    QSignalSpy checked(dialog.data(), &glossa::app::NewRunDialog::planChecked);
+    QTRY_VERIFY_WITH_TIMEOUT(!checked.isEmpty(), 30000);
+    QCOMPARE(checked.takeFirst().front().toBool(), false);
+    QVERIFY2(dialog->plan_text().contains(QStringLiteral("model")), qPrintable(dialog->plan_text()));
+    request.config_file = QString::fromStdString(run_json);
+    dialog->set_request(request);
+    QTRY_VERIFY_WITH_TIMEOUT(!checked.isEmpty(), 30000);
+    QVERIFY2(checked.takeFirst().front().toBool(), qPrintable(dialog->plan_text()));
+    QCOMPARE(dialog->plan().at("model").at("layers").get<int64_t>(), int64_t(2));
+    QVERIFY2(dialog->plan_text().contains(QStringLiteral("layers")), qPrintable(dialog->plan_text()));
+    QVERIFY(!QFile::exists(dir_.filePath("run/metrics.sqlite")));  // planning wrote nothing
+    if (const char* shots = std::getenv("GLOSSA_SCREENSHOTS"))
+      dialog->grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/new-run.png"));
+    dialog->accept();
+  }
+
  private Q_SLOTS:
   void initTestCase() {
     QVERIFY(QFile::exists(glossa::test::program("glossa-train")));
@@ -61,7 +86,7 @@ class TestRunsPage : public QObject {
       RunsPage page(client.get());
       page.resize(1200, 800);
       page.show();
-      page.start_run(QString::fromStdString(run_json));
+      startThroughTheDialog(page, run_json);
       QTRY_VERIFY_WITH_TIMEOUT(page.model()->rowCount() == 1, 30000);
       id = page.model()->id_at(0);
       QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= 15, 120000);
@@ -97,6 +122,16 @@ class TestRunsPage : public QObject {
     QCOMPARE(history.front().at(0).toLongLong(), id);
     QVERIFY2(history.front().at(1).toInt() >= seen_before_close,
              qPrintable(QString("%1 < %2").arg(history.front().at(1).toInt()).arg(seen_before_close)));
+    // The stage band comes back with the history (metrics.series' stages), and the plot exports.
+    QTRY_VERIFY_WITH_TIMEOUT(!page.plot()->bands().empty(), 30000);
+    QCOMPARE(page.plot()->bands().front().label, QStringLiteral("all"));
+    QCOMPARE(page.plot()->bands().front().from, 1.0);
+    QVERIFY(page.export_to(dir_.filePath("loss.svg")));
+    QFile svg(dir_.filePath("loss.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    const QByteArray drawing = svg.readAll();
+    QVERIFY2(drawing.contains("<svg") && drawing.contains("<polyline"), drawing.left(2000).constData());
+    QVERIFY(!page.export_to(dir_.filePath("loss.bmpx")));  // a name it cannot export to
     // Zooming in asks the backend for the range in view at full resolution.
     QSignalSpy zoomed(&page, &RunsPage::zoomLoaded);
     QTest::mouseClick(page.plot()->plot(), Qt::LeftButton);  // the person takes the axes over
