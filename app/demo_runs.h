@@ -21,7 +21,8 @@ QString demo_path(const DemoProject& demo, const QString& relative);
 
 // RUN.json object of the English pretraining (random init; exports runs/base/export).
 nlohmann::json demo_base_run(const DemoProject& demo);
-// The EEVE run of the first vocabulary session (vocab/first), ready to start.
+// The EEVE run of the first vocabulary session (vocab/first), ready to start; for the stories260K
+// demo (demo.shared_data set) on the imported stories260K and the review / TinyStories shards.
 NewRunRequest demo_eeve_request(const DemoProject& demo);
 
 }  // namespace glossa::app

@@ -39,6 +39,42 @@ json DemoSetup::expansion_options() const {
 }
 
 std::vector<DemoSetup::Step> DemoSetup::steps() const {
+  return demo_.shared_data.isEmpty() ? generated_steps() : shared_steps();
+}
+
+// The walkthrough's commands (docs/walkthrough.md) as backend jobs: clean 20,000 NSMC reviews,
+// a 2,000-piece Korean BPE, stories260K imported (untied), the EEVE expansion of tok512.bin,
+// Korean and TinyStories shards packed with the merged tokenizer.
+std::vector<DemoSetup::Step> DemoSetup::shared_steps() const {
+  const auto path = [this](const char* relative) { return demo_path(demo_, QLatin1String(relative)); };
+  const QString stories = QDir(demo_.shared_data).filePath(QStringLiteral("models/stories260K/"));
+  const QString cleaned = path("ko.jsonl"), merged = path("vocab/first/tokenizer.model");
+  const QString job = QStringLiteral("job");
+  const json clean = {{"files", {demo_.korean.toStdString()}}, {"column", "review"},
+                      {"out", cleaned.toStdString()}, {"target_script", "hangul"}, {"min_chars", 5}};
+  const json train = {{"input", {cleaned.toStdString()}}, {"vocab_size", 2000}, {"model_type", "bpe"},
+                      {"character_coverage", 0.9995}, {"threads", 1}, {"out", path("ko_bpe").toStdString()}};
+  const json import = {{"llama2c", (stories + QStringLiteral("stories260K.bin")).toStdString()},
+                       {"tokenizer", (stories + QStringLiteral("tok512.bin")).toStdString()},
+                       {"untie_embeddings", true}, {"out", path("base").toStdString()}};
+  const json expand = {{"base", (stories + QStringLiteral("tok512.bin")).toStdString()},
+                       {"intermediate", path("ko_bpe.model").toStdString()},
+                       {"corpus", {cleaned.toStdString()}}, {"script", "hangul"}, {"min_freq", 150},
+                       {"char_min_freq", 150}, {"out", path("vocab/first").toStdString()},
+                       {"project", demo_.project.toStdString()}};
+  json english = demo_pack_options(demo_, QStringLiteral("en"), merged, demo_.english);
+  english["heldout"] = 0.3;  // 206 stories: enough held out for a steady English curve
+  return {
+      {job, QStringLiteral("corpus.clean"), clean, cleaned, tr("Demo: cleaning 20,000 movie reviews…")},
+      {job, QStringLiteral("tokenizer.train"), train, path("ko_bpe.model"), tr("Demo: training a Korean tokenizer…")},
+      {job, QStringLiteral("model.import"), import, path("base/config.json"), tr("Demo: importing stories260K…")},
+      {job, QStringLiteral("vocab.expand"), expand, merged, tr("Demo: expanding the vocabulary (EEVE)…")},
+      {job, QStringLiteral("pack"), demo_pack_options(demo_, QStringLiteral("ko"), merged, cleaned),
+       path("shards/ko.manifest.json"), tr("Demo: packing Korean shards…")},
+      {job, QStringLiteral("pack"), english, path("shards/en.manifest.json"), tr("Demo: packing English shards…")}};
+}
+
+std::vector<DemoSetup::Step> DemoSetup::generated_steps() const {
   const auto path = [this](const char* relative) { return demo_path(demo_, QLatin1String(relative)); };
   const QString base = path("base.model"), merged = path("vocab/first/tokenizer.model");
   const QString job = QStringLiteral("job"), pack = QStringLiteral("pack");

@@ -37,7 +37,13 @@ class DemoSetup : public QObject {
     QString output;          // skipped when this file exists
     QString what;            // status bar text
   };
-  std::vector<Step> steps() const;
+  std::vector<Step> steps() const;  // of the generated demo, or the stories260K one
+
+ private:
+  std::vector<Step> generated_steps() const;
+  std::vector<Step> shared_steps() const;
+
+ public:
 
  Q_SIGNALS:
   void progress(const QString& message);

@@ -11,7 +11,9 @@
 #include "app/demo_project.h"
 #include "app/demo_runs.h"
 #include "app/demo_setup.h"
+#include "app/icons.h"
 #include "app/runs/runs_page.h"
+#include "app/screenshot_tour.h"
 #include "app/main_window.h"
 #include "app/project_controller.h"
 #include "app/vocab/vocabulary_page.h"
@@ -28,19 +30,39 @@ int main(int argc, char** argv) {
   QCommandLineOption project(QStringLiteral("project"),
                              QStringLiteral("Open (creating it if needed) this project file."),
                              QStringLiteral("file"));
-  QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                QStringLiteral("Save the window as PNG once the Vocabulary page "
-                                               "has loaded (or after 3 minutes), then quit (docs)."),
-                                QStringLiteral("png"));
+  QCommandLineOption screenshots(QStringLiteral("screenshots"),
+                                 QStringLiteral("With --demo: set it up, curate nothing, plan and start "
+                                                "its EEVE run, save the pages as PNGs in this folder when "
+                                                "it has finished, then quit (docs/screenshots)."),
+                                 QStringLiteral("dir"));
+  QCommandLineOption shared_demo(QStringLiteral("demo-stories260k"),
+                                 QStringLiteral("Open the second demo: stories260K extended with Korean "
+                                                "from the NSMC reviews in this data folder (e.g. "
+                                                "../shared/data)."),
+                                 QStringLiteral("data"));
+  QCommandLineOption dark(QStringLiteral("dark"),
+                          QStringLiteral("Use a dark palette (desktops without a colour scheme; screenshots)."));
+  parser.addOption(dark);
   parser.addOption(demo);
+  parser.addOption(shared_demo);
   parser.addOption(project);
-  parser.addOption(screenshot);
+  parser.addOption(screenshots);
   parser.process(app);
+  if (parser.isSet(dark)) QApplication::setPalette(glossa::app::dark_palette());
 
   QString name = QStringLiteral("No project");
   QString path = parser.value(project);
   glossa::DemoProject d;
-  if (parser.isSet(demo)) {
+  if (parser.isSet(shared_demo)) {
+    QString why;
+    d = glossa::ensureSharedDemoProject(parser.value(shared_demo), &why);
+    if (d.directory.isEmpty()) {
+      QMessageBox::critical(nullptr, QStringLiteral("Glossa"), QStringLiteral("The stories260K demo cannot open: %1").arg(why));
+      return 1;
+    }
+    name = d.name;
+    if (path.isEmpty()) path = d.project;
+  } else if (parser.isSet(demo)) {
     d = glossa::ensureDemoProject();
     if (d.directory.isEmpty()) qFatal("cannot write the demo project's folder");
     name = d.name;
@@ -82,17 +104,8 @@ int main(int argc, char** argv) {
       QMessageBox::warning(&window, QStringLiteral("Demo"), QStringLiteral("Setting up the demo failed:\n\n%1").arg(m));
     });
   }
-  if (parser.isSet(screenshot)) {
-    const QString png = parser.value(screenshot);
-    const auto shoot = [&window, png] {
-      QTimer::singleShot(500, &window, [&window, png] {  // let queued replots land
-        const bool ok = window.grab().save(png);
-        QCoreApplication::exit(ok ? 0 : 1);
-      });
-    };
-    QObject::connect(window.vocabularyPage(), &glossa::app::VocabularyPage::loaded, &window, shoot);
-    QTimer::singleShot(180000, &window, shoot);
-  }
+  if (parser.isSet(screenshots) && !d.project.isEmpty())
+    new glossa::app::ScreenshotTour(&window, &setup, parser.value(screenshots));
   window.show();
   backend.open();
   return app.exec();

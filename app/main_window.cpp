@@ -17,6 +17,7 @@
 #include <QUndoStack>
 
 #include "app/backend_client.h"
+#include "app/icons.h"
 #include "app/jobs_panel.h"
 #include "app/project_controller.h"
 #include "app/runs/runs_page.h"
@@ -88,9 +89,9 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   if (projects_) {
-    file->addAction(QIcon::fromTheme(QStringLiteral("document-new")), tr("&New Project…"),
+    file->addAction(app::themed_icon("document-new"), tr("&New Project…"),
                     QKeySequence::New, this, &MainWindow::newProject);
-    file->addAction(QIcon::fromTheme(QStringLiteral("document-open")), tr("&Open Project…"),
+    file->addAction(app::themed_icon("document-open"), tr("&Open Project…"),
                     QKeySequence::Open, this, &MainWindow::openProject);
     recent_ = file->addMenu(tr("Open &Recent"));
     connect(recent_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
@@ -101,8 +102,10 @@ void MainWindow::buildMenus() {
   QMenu* edit = menuBar()->addMenu(tr("&Edit"));
   QAction* undo = undo_->createUndoAction(this, tr("&Undo"));
   undo->setShortcut(QKeySequence::Undo);
+  undo->setIcon(app::themed_icon("edit-undo"));
   QAction* redo = undo_->createRedoAction(this, tr("&Redo"));
   redo->setShortcut(QKeySequence::Redo);
+  redo->setIcon(app::themed_icon("edit-redo"));
   edit->addAction(undo);
   edit->addAction(redo);
 }

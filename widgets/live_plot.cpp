@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/plot_style.h"
 #include "widgets/qcustomplot_include.h"
 
 namespace glossa {
@@ -35,12 +36,17 @@ LivePlot::LivePlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(thi
   tracker_->position->setType(QCPItemPosition::ptAxisRectRatio);
   tracker_->position->setCoords(0.01, 0.01);
   tracker_->setPadding(QMargins(4, 2, 4, 2));
-  tracker_->setBrush(QBrush(QColor(255, 255, 255, 220)));
+  QColor behind = palette().color(QPalette::Base);
+  behind.setAlpha(220);
+  tracker_->setBrush(QBrush(behind));
+  tracker_->setColor(palette().color(QPalette::Text));
+  apply_palette(plot_, palette());
   tracker_->setText(QString());
   redraw_.setSingleShot(true);
   redraw_.setInterval(kRedrawMs);
   connect(&redraw_, &QTimer::timeout, this, [this] {
     if (auto_fit_) fit();
+    layout_band_labels();
     plot_->replot(QCustomPlot::rpQueuedReplot);
     ++replots_;
   });
@@ -52,6 +58,7 @@ LivePlot::LivePlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(thi
   });
   connect(plot_->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
     if (!auto_fit_) view_changed_.start();
+    if (!band_labels_.empty()) schedule();  // labels re-fitted to the bands' new widths
   });
   // A person who zooms or pans takes the axes over; "fit" gives them back.
   connect(plot_, &QCustomPlot::mouseWheel, this, [this] { auto_fit_ = false; });
@@ -188,6 +195,7 @@ void LivePlot::set_log_y(bool on) {
 void LivePlot::set_bands(const std::vector<Band>& bands) {
   for (QCPAbstractItem* item : band_items_) plot_->removeItem(item);
   band_items_.clear();
+  band_labels_.clear();
   bands_ = bands;
   for (size_t i = 0; i < bands.size(); ++i) {
     auto* rect = new QCPItemRect(plot_);
@@ -200,16 +208,31 @@ void LivePlot::set_bands(const std::vector<Band>& bands) {
     rect->setLayer(QStringLiteral("background"));
     auto* label = new QCPItemText(plot_);
     label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    label->position->setCoords(bands[i].from, 0.98);
     label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-    label->setText(bands[i].label);
     QColor text = palette().color(QPalette::WindowText);  // readable on light and dark palettes
     text.setAlphaF(0.75);
     label->setColor(text);
     band_items_.push_back(rect);
     band_items_.push_back(label);
+    band_labels_.push_back(label);
   }
   schedule();
+}
+
+void LivePlot::layout_band_labels() {
+  // Each label starts where its band is visible and is cut to the band's width in pixels;
+  // alternate bands sit one line higher, so neighbours' labels do not run into each other.
+  const QCPRange view = plot_->xAxis->range();
+  for (size_t i = 0; i < band_labels_.size() && i < bands_.size(); ++i) {
+    QCPItemText* label = band_labels_[i];
+    const double from = std::max(bands_[i].from, view.lower), to = std::min(bands_[i].to, view.upper);
+    const int width = int(plot_->xAxis->coordToPixel(to) - plot_->xAxis->coordToPixel(from)) - 6;
+    const QFontMetrics metrics(label->font());
+    label->setText(to > from && width > metrics.averageCharWidth() * 2
+                       ? metrics.elidedText(bands_[i].label, Qt::ElideRight, width)
+                       : QString());
+    label->position->setCoords(from, i % 2 ? 0.94 : 0.99);
+  }
 }
 
 bool LivePlot::save_svg(const QString& path, QSize size) const {

@@ -74,6 +74,7 @@ class LivePlot : public QWidget {
   static void extend(Curve& c, double y);
   void thin(Curve& c);  // halves a curve that grew past kMaxPoints
   void schedule();
+  void layout_band_labels();
   void on_move(QMouseEvent* event);
 
   QCustomPlot* plot_;
@@ -81,6 +82,7 @@ class LivePlot : public QWidget {
   std::map<int, Curve> curves_;
   std::vector<QCPAbstractItem*> band_items_;
   std::vector<Band> bands_;
+  std::vector<QCPItemText*> band_labels_;
   double smoothing_ = 0.6;
   QTimer redraw_;
   QTimer view_changed_;

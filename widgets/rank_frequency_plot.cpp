@@ -1,10 +1,11 @@
 #include "widgets/rank_frequency_plot.h"
 
-#include "widgets/qcustomplot_include.h"
-
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+
+#include "widgets/plot_style.h"
+#include "widgets/qcustomplot_include.h"
 
 namespace glossa {
 
@@ -47,6 +48,7 @@ RankFrequencyPlot::RankFrequencyPlot(QWidget* parent)
   label_->position->setTypeY(QCPItemPosition::ptPlotCoords);
   label_->setColor(QColor(0xc0, 0x1c, 0x28));
   plot_->legend->setVisible(true);
+  apply_palette(plot_, palette());
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot_->setMinimumSize(320, 200);
   connect(plot_, &QCustomPlot::mousePress, this, &RankFrequencyPlot::on_press);

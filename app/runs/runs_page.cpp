@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -16,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include "app/backend_client.h"
+#include "app/icons.h"
 #include "app/runs/new_run_dialog.h"
 #include "app/runs/run_list_model.h"
 #include "widgets/live_plot.h"
@@ -74,33 +76,44 @@ RunsPage::RunsPage(BackendClient* client, QWidget* parent)
 }
 
 QWidget* RunsPage::build_controls() {
+  // Two rows: what to do with runs, then how to plot them (one row was cramped at 1,280 px).
   auto* box = new QWidget;
-  auto* row = new QHBoxLayout(box);
-  row->setContentsMargins(0, 0, 0, 0);
-  const auto button = [&](const QString& text, const QString& tip, auto&& slot) {
+  auto* rows = new QVBoxLayout(box);
+  rows->setContentsMargins(0, 0, 0, 0);
+  auto* row = new QHBoxLayout;
+  rows->addLayout(row);
+  const auto button = [&](const QString& text, const QString& tip, auto&& slot, const char* icon = nullptr) {
     auto* b = new QPushButton(text);
+    if (icon) b->setIcon(themed_icon(icon));
     b->setToolTip(tip);
     connect(b, &QPushButton::clicked, this, slot);
     row->addWidget(b);
   };
   button(tr("New run…"), tr("Start a run from a preset with the project's model, tokenizer and shards, "
                             "or from a RUN.json; what would run is shown before it starts"),
-         [this] { open_new_run(); });
+         [this] { open_new_run(); }, "document-new");
   button(tr("Attach…"), tr("Follow a run folder from elsewhere (a cluster run), read-only"), [this] {
     const QString d = QFileDialog::getExistingDirectory(this, tr("Attach a run folder"));
     if (!d.isEmpty()) attach_run(d);
-  });
-  for (const QString& c : {QStringLiteral("pause"), QStringLiteral("resume"), QStringLiteral("checkpoint"),
-                           QStringLiteral("stop")})
-    button(c.at(0).toUpper() + c.mid(1), tr("%1 the selected runs").arg(c), [this, c] { control(c); });
-  row->addSpacing(12);
+  }, "folder-open");
+  for (const auto& [c, icon] : {std::pair{QStringLiteral("pause"), "media-playback-pause"},
+                                std::pair{QStringLiteral("resume"), "media-playback-start"},
+                                std::pair{QStringLiteral("checkpoint"), "document-save"},
+                                std::pair{QStringLiteral("stop"), "media-playback-stop"}})
+    button(c.at(0).toUpper() + c.mid(1), tr("%1 the selected runs").arg(c), [this, c = c] { control(c); }, icon);
+  row->addStretch(1);
+  row = new QHBoxLayout;
+  rows->addLayout(row);
+  series_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  series_->setMinimumContentsLength(24);
   for (const auto& s : kSeries) series_->addItem(tr(s[1]), QString::fromLatin1(s[0]));
   x_->addItem(tr("by step"), QStringLiteral("step"));
   x_->addItem(tr("by tokens"), QStringLiteral("tokens"));
   x_->addItem(tr("by wall time"), QStringLiteral("time"));
   smoothing_->setRange(0, 99);
   smoothing_->setValue(60);
-  smoothing_->setMaximumWidth(120);
+  smoothing_->setMinimumWidth(100);
+  smoothing_->setMaximumWidth(160);
   smoothing_->setToolTip(tr("Smoothing: exponential moving average (the raw curve is faded beneath)"));
   row->addWidget(series_);
   row->addWidget(x_);
@@ -108,12 +121,12 @@ QWidget* RunsPage::build_controls() {
   row->addWidget(smoothing_);
   row->addWidget(log_y_);
   button(tr("Fit"), tr("The whole history again, axes following the data (zooming or panning stops following)"),
-         [this] { fit_all(); });
+         [this] { fit_all(); }, "zoom-fit-best");
   button(tr("Export…"), tr("Save the plot as PNG, SVG or PDF, or its points as CSV"), [this] {
     const QString f = QFileDialog::getSaveFileName(this, tr("Export"), QString(),
                                                    tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf);;CSV (*.csv)"));
     if (!f.isEmpty()) export_to(f);
-  });
+  }, "document-export");
   row->addStretch(1);
   connect(series_, &QComboBox::currentIndexChanged, this, &RunsPage::reload_plot);
   connect(x_, &QComboBox::currentIndexChanged, this, &RunsPage::reload_plot);
@@ -172,11 +185,33 @@ void RunsPage::reload_series() {
 
 void RunsPage::add_series(const QString& name) {
   if (series_->findData(name) >= 0) return;
-  // eval:SET:METRIC -> "SET: METRIC" (held-out loss and bits per byte, benchmark scores).
+  // eval:SET:METRIC -> "SET: METRIC" (held-out loss and bits per byte, benchmark scores), and
+  // once per metric "every set: METRIC" (eval:*:METRIC): Korean beside English, so forgetting shows.
   const QStringList parts = name.split(QLatin1Char(':'));
   const QString label = parts.size() == 3 ? tr("%1: %2").arg(parts[1], QString(parts[2]).replace('_', ' ')) : name;
   const QSignalBlocker quiet(series_);
-  series_->addItem(label, name);
+  if (parts.size() == 3 && parts[1] != QLatin1String("*")) {
+    if (!eval_sets_.contains(parts[1])) eval_sets_ << parts[1];
+    add_series(QStringLiteral("eval:*:") + parts[2]);
+  }
+  series_->addItem(parts.size() == 3 && parts[1] == QLatin1String("*")
+                       ? tr("every held-out set: %1").arg(QString(parts[2]).replace('_', ' '))
+                       : label,
+                   name);
+}
+
+QStringList RunsPage::concrete_series(const QString& series) const {
+  if (!series.startsWith(QLatin1String("eval:*:"))) return {series};
+  QStringList names;
+  for (const QString& set : eval_sets_) names << QStringLiteral("eval:%1:%2").arg(set, series.mid(7));
+  return names;
+}
+
+int RunsPage::curve_key(qint64 id, const QString& series) const {
+  // One curve per run, or per (run, set) for eval:*:METRIC: the set's index above bit 20.
+  if (!series_->currentData().toString().startsWith(QLatin1String("eval:*:"))) return int(id);
+  const QStringList parts = series.split(QLatin1Char(':'));
+  return int(id) + (int(eval_sets_.indexOf(parts.value(1))) + 1) * (1 << 20);
 }
 
 void RunsPage::fit_all() { reload_plot(); }
@@ -202,21 +237,31 @@ void RunsPage::reload_plot() {
 }
 
 void RunsPage::query_curve(qint64 id, json range, std::function<void(int)> done) {
-  range.update({{"runs", {id}}, {"series", series_->currentData().toString().toStdString()},
-                {"x", x_->currentData().toString().toStdString()}, {"max_points", kHistoryPoints}});
+  const QStringList names = concrete_series(series_->currentData().toString());
+  if (names.isEmpty()) return done(0);
+  auto pending = std::make_shared<std::pair<int, int>>(int(names.size()), 0);  // answers left, points
+  range.update({{"runs", {id}}, {"x", x_->currentData().toString().toStdString()},
+                {"max_points", kHistoryPoints}});
   const int generation = generation_;
-  client_->call("metrics.query", range,
-                [this, id, generation, done](const json& r, const protocol::RpcError* e) {
-    if (generation != generation_) return;  // the series, x axis or selection changed since
-    if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
-    QVector<double> xs, ys;
-    for (const json& run : r.at("runs")) {
-      for (const json& v : run.at("x")) xs << v.get<double>();
-      for (const json& v : run.at("last")) ys << (v.is_number() ? v.get<double>() : qQNaN());
-    }
-    plot_->set_points(int(id), tr("run %1").arg(id), xs, ys);
-    done(int(xs.size()));
-  });
+  for (const QString& name : names) {
+    range["series"] = name.toStdString();
+    client_->call("metrics.query", range,
+                  [this, id, name, generation, done, pending](const json& r, const protocol::RpcError* e) {
+      if (generation != generation_) return;  // the series, x axis or selection changed since
+      if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
+      QVector<double> xs, ys;
+      for (const json& run : r.at("runs")) {
+        for (const json& v : run.at("x")) xs << v.get<double>();
+        for (const json& v : run.at("last")) ys << (v.is_number() ? v.get<double>() : qQNaN());
+      }
+      const int key = curve_key(id, name);
+      const QString set = name.section(QLatin1Char(':'), 1, 1);
+      if (!xs.isEmpty() || key == int(id))
+        plot_->set_points(key, key == int(id) ? tr("run %1").arg(id) : tr("run %1 · %2").arg(id).arg(set), xs, ys);
+      pending->second += int(xs.size());
+      if (--pending->first == 0) done(pending->second);
+    });
+  }
 }
 
 double RunsPage::x_of(const json& row) const {
@@ -283,12 +328,12 @@ void RunsPage::draw_bands(qint64 id) {
 
 void RunsPage::on_eval_rows(qint64 id, const json& rows) {
   const QString current = series_->currentData().toString();
-  QVector<double> xs, ys;
   for (const json& row : rows) {
     const QString name = QStringLiteral("eval:%1:%2").arg(QString::fromStdString(row.value("set_or_task", "")),
                                                           QString::fromStdString(row.value("metric", "")));
     add_series(name);
-    if (name != current || loading_.count(id) || !row.value("value", json()).is_number()) continue;
+    if (!concrete_series(current).contains(name) || loading_.count(id) || !row.value("value", json()).is_number())
+      continue;
     const qint64 step = row.value("step", qint64(0));
     double x = double(step);
     if (x_->currentData().toString() == QLatin1String("time")) x = row.value("time", 0.0);
@@ -298,16 +343,18 @@ void RunsPage::on_eval_rows(qint64 id, const json& rows) {
       if (it == tokens.end()) continue;
       x = it->second;
     }
-    xs << x;
-    ys << row.at("value").get<double>();
+    plot_->append_points(curve_key(id, name), {x}, {row.at("value").get<double>()});
   }
-  if (!xs.isEmpty()) plot_->append_points(int(id), xs, ys);
 }
 
 NewRunDialog* RunsPage::open_new_run() {
   auto* dialog = new NewRunDialog(client_, this);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
-  dialog->set_request(new_run_defaults_);
+  NewRunRequest request = new_run_defaults_;
+  // A folder that holds a run already would be refused (or resumed): offer the next free name.
+  for (int n = 2; !request.run_dir.isEmpty() && QDir(request.run_dir).exists() && !QDir(request.run_dir).isEmpty(); ++n)
+    request.run_dir = new_run_defaults_.run_dir + QStringLiteral("-%1").arg(n);
+  dialog->set_request(request);
   connect(dialog, &QDialog::accepted, this, [this, dialog] {
     new_run_defaults_ = dialog->request();
     start_run(new_run_defaults_.params());

@@ -47,6 +47,9 @@ class RunsPage : public QWidget {
   void select_run(qint64 id);
   void set_series(const QString& series);     // loss, ..., or eval:SET:METRIC (metrics.series)
   QStringList series_names() const;           // what the series menu offers now
+  // The plot's curve of run `id` for `series` (a concrete name): the id, or with eval:*:METRIC
+  // shown, one curve per held-out set.
+  int curve_key(qint64 id, const QString& series) const;
   void set_x(const QString& x);               // step, tokens or time
   bool export_csv(const QString& path) const;
   bool export_to(const QString& path);  // by suffix: .png, .svg, .pdf or .csv; said in the status
@@ -71,6 +74,7 @@ class RunsPage : public QWidget {
   // into the plot; `done` gets the points drawn. Answers to an earlier selection are dropped.
   void query_curve(qint64 id, nlohmann::json range, std::function<void(int)> done);
   void add_series(const QString& name);
+  QStringList concrete_series(const QString& series) const;  // eval:*:M -> every eval:SET:M
   void set_stage_spans(qint64 id, const nlohmann::json& spans);  // metrics.series' stages
   void draw_bands(qint64 id);
   void on_eval_rows(qint64 id, const nlohmann::json& rows);
@@ -92,6 +96,7 @@ class RunsPage : public QWidget {
   std::map<qint64, int> loading_;  // generation of each run's history request
   std::map<qint64, std::map<qint64, double>> tokens_at_;  // per run: step -> tokens (eval x)
   int generation_ = 0;
+  QStringList eval_sets_;  // held-out sets and tasks seen, in order (curve keys of eval:*:M)
   NewRunRequest new_run_defaults_;
 };
 

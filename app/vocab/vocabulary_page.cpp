@@ -21,6 +21,7 @@
 #include <QVBoxLayout>
 
 #include "app/backend_client.h"
+#include "app/icons.h"
 #include "app/json_fields.h"
 #include "app/vocab/candidate_filter_proxy.h"
 #include "app/vocab/candidate_table_model.h"
@@ -49,8 +50,8 @@ VocabularyPage::VocabularyPage(BackendClient* client, QUndoStack* undo, QWidget*
       sessions_(new QComboBox), status_filter_(new QComboBox), script_filter_(new QComboBox),
       min_count_(new QSpinBox), max_count_(new QSpinBox), pattern_(new QLineEdit),
       search_(new QLineEdit), reason_(new QLineEdit), hidden_size_(new QSpinBox),
-      summary_(new QLabel), status_(new QLabel), iterate_(new QPushButton(tr("Iterate with these decisions"))),
-      new_expansion_(new QPushButton(tr("New expansion…"))), preview_(new PreviewPanel),
+      summary_(new QLabel), status_(new QLabel), iterate_(new QPushButton(themed_icon("view-refresh"), tr("Iterate with these decisions"))),
+      new_expansion_(new QPushButton(themed_icon("document-new"), tr("New expansion…"))), preview_(new PreviewPanel),
       preview_timer_(new QTimer(this)) {
   preview_timer_->setSingleShot(true);
   preview_timer_->setInterval(150);
@@ -79,11 +80,11 @@ VocabularyPage::VocabularyPage(BackendClient* client, QUndoStack* undo, QWidget*
   left_layout->addWidget(build_filters());
   left_layout->addWidget(table_, 1);
   auto* actions = new QHBoxLayout;
-  for (const auto& [label, action, keys] :
-       {std::tuple{tr("Include"), QStringLiteral("include"), QKeySequence(tr("Ctrl+I"))},
-        std::tuple{tr("Exclude"), QStringLiteral("exclude"), QKeySequence(tr("Ctrl+E"))},
-        std::tuple{tr("Reset to rule"), QStringLiteral("reset"), QKeySequence(tr("Ctrl+R"))}}) {
-    auto* button = new QPushButton(label);
+  for (const auto& [label, action, keys, icon] :
+       {std::tuple{tr("Include"), QStringLiteral("include"), QKeySequence(tr("Ctrl+I")), "list-add"},
+        std::tuple{tr("Exclude"), QStringLiteral("exclude"), QKeySequence(tr("Ctrl+E")), "list-remove"},
+        std::tuple{tr("Reset to rule"), QStringLiteral("reset"), QKeySequence(tr("Ctrl+R")), "edit-undo"}}) {
+    auto* button = new QPushButton(themed_icon(icon), label);
     button->setToolTip(tr("%1 the selected tokens (%2)").arg(label, keys.toString(QKeySequence::NativeText)));
     auto* shortcut = new QAction(label, this);
     shortcut->setShortcut(keys);

@@ -22,15 +22,24 @@ using nlohmann::json;
 class TestDemoSetup : public QObject {
   Q_OBJECT
   QTemporaryDir dir_;
+  std::unique_ptr<BackendClient> client_;  // one backend for both demos
 
  private Q_SLOTS:
-  void makesAVocabularySessionWorthCurating() {
+  void initTestCase() {
     glossa::test::use_private_xdg_dirs(dir_.path());
     BackendClient::Options o;
     o.backend_program = glossa::test::program("glossa-backend");
-    BackendClient client(o);
-    client.open();
-    QTRY_VERIFY_WITH_TIMEOUT(client.state() == BackendClient::State::kConnected, 30000);
+    client_ = std::make_unique<BackendClient>(o);
+    client_->open();
+    QTRY_VERIFY_WITH_TIMEOUT(client_->state() == BackendClient::State::kConnected, 30000);
+  }
+
+  void cleanupTestCase() {
+    if (client_ && client_->backend_pid() > 0) ::kill(pid_t(client_->backend_pid()), SIGTERM);
+  }
+
+  void makesAVocabularySessionWorthCurating() {
+    BackendClient& client = *client_;
     const glossa::DemoProject demo = glossa::ensureDemoProject(dir_.filePath("data"));
     QVERIFY(!demo.directory.isEmpty());
     glossa::app::DemoSetup setup(&client, demo);
@@ -76,7 +85,29 @@ class TestDemoSetup : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 2 || !failed.isEmpty(), 300000);
     QCOMPARE(steps.size(), 0);
     checkTheEeveRun(client, demo);
-    ::kill(pid_t(client.backend_pid()), SIGTERM);
+  }
+
+  // The second demo, on ../shared/data: 20,000 NSMC reviews cleaned, a Korean BPE, stories260K
+  // imported, the EEVE expansion, shards; then the same EEVE run checks.
+  void theStories260kDemoExtendsARealModel() {
+    GLOSSA_REQUIRE_SHARED(stories, "models/stories260K/stories260K.bin");
+    QString why;
+    QVERIFY(glossa::ensureSharedDemoProject(dir_.filePath("nowhere"), &why, dir_.filePath("data")).directory.isEmpty());
+    QVERIFY2(why.contains(QStringLiteral("stories260K.bin")), qPrintable(why));  // names what is missing
+    BackendClient& client = *client_;
+    const glossa::DemoProject demo =
+        glossa::ensureSharedDemoProject(glossa::test::sharedData(), &why, dir_.filePath("data"));
+    QVERIFY2(!demo.directory.isEmpty(), qPrintable(why));
+    glossa::app::DemoSetup setup(&client, demo);
+    QSignalSpy finished(&setup, &glossa::app::DemoSetup::finished);
+    QSignalSpy failed(&setup, &glossa::app::DemoSetup::failed);
+    int steps = 0;
+    connect(&setup, &glossa::app::DemoSetup::progress, this, [&] { ++steps; });
+    setup.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 600000);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.front().front().toString()));
+    QCOMPARE(steps, 6);
+    checkTheEeveRun(client, demo);
   }
 
  private:

@@ -154,6 +154,14 @@ class TestRunsPage : public QObject {
     page.set_series(heldout);
     QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 4, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= 1, 120000);
+    // Every held-out set at once: one curve per set, keyed apart from the run's own curve.
+    const QString every = QStringLiteral("eval:*:loss");
+    QVERIFY(page.series_names().contains(every));
+    page.set_series(every);
+    QTRY_VERIFY_WITH_TIMEOUT(history.size() >= 5, 30000);
+    const int set_key = page.curve_key(id, heldout);
+    QVERIFY(set_key != int(id));
+    QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(set_key) >= 1, 120000);
     page.control("stop");
     const bool stopped = QTest::qWaitFor(
         [&] { return page.model()->state_of(id) == QStringLiteral("stopped"); }, 120000);
