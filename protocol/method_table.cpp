@@ -102,6 +102,16 @@ json eeve_run(const std::string& state) {
   return run;
 }
 
+// run.start and run.plan take the same parameters.
+std::vector<Field> run_start_params() {
+  return {{"config", kString | kObject, true, "RUN.json path, or the run configuration itself"},
+          {"base_dir", kString, false,
+           "Absolute folder that relative paths of an object config resolve against"},
+          {"world_size", kInteger, false, "Ranks (default 1)"},
+          {"device", kString, false, "cpu or cuda (default: the config's)"},
+          {"gpus", kArray, false, "Local GPU indices (integers), one rank each"}};
+}
+
 // run.pause, run.resume, run.checkpoint, run.stop: the same shape.
 MethodDef run_control(const std::string& name, const std::string& summary,
                       const std::string& state) {
@@ -119,23 +129,13 @@ std::vector<MethodDef> run_control_methods() {
   return {
       {"run.start",
        "Start a training run: one glossa-train process per local rank",
-       {{"config", kString | kObject, true, "RUN.json path, or the run configuration itself"},
-        {"base_dir", kString, false,
-         "Absolute folder that relative paths of an object config resolve against"},
-        {"world_size", kInteger, false, "Ranks (default 1)"},
-        {"device", kString, false, "cpu or cuda (default: the config's)"},
-        {"gpus", kArray, false, "Local GPU indices (integers), one rank each"}},
+       run_start_params(),
        {{"run", kObject, true, "RunInfo (see Shapes)"}},
        R"({"config": "/home/ana/runs/ko-eeve/RUN.json", "device": "cuda", "gpus": [0]})"_json,
        {{"run", eeve_run("starting")}}},
       {"run.plan",
        "What run.start would launch, checked as glossa-train --dry-run checks it; starts nothing",
-       {{"config", kString | kObject, true, "RUN.json path, or the run configuration itself"},
-        {"base_dir", kString, false,
-         "Absolute folder that relative paths of an object config resolve against"},
-        {"world_size", kInteger, false, "Ranks (default 1)"},
-        {"device", kString, false, "cpu or cuda (default: the config's)"},
-        {"gpus", kArray, false, "Local GPU indices (integers), one rank each"}},
+       run_start_params(),
        {{"config", kObject, true, "The effective RUN.json: preset inline, paths absolute"},
         {"table", kString, true, "Markdown rows of the effective configuration"},
         {"run_dir", kString, true, "Normalized run folder"},

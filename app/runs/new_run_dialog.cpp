@@ -3,7 +3,6 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -19,6 +18,7 @@
 #include <QVBoxLayout>
 
 #include "app/backend_client.h"
+#include "app/path_row.h"
 
 namespace glossa::app {
 
@@ -120,17 +120,7 @@ NewRunDialog::NewRunDialog(BackendClient* client, QWidget* parent)
 }
 
 QLineEdit* NewRunDialog::path_row(const QString& label, bool folder, QFormLayout* form) {
-  auto* edit = new QLineEdit;
-  auto* browse = new QPushButton(tr("Browse…"));
-  auto* row = new QHBoxLayout;
-  row->addWidget(edit, 1);
-  row->addWidget(browse);
-  form->addRow(label, row);
-  connect(browse, &QPushButton::clicked, this, [this, edit, folder, label] {
-    const QString f = folder ? QFileDialog::getExistingDirectory(this, label, edit->text())
-                             : QFileDialog::getOpenFileName(this, label, edit->text());
-    if (!f.isEmpty()) edit->setText(f);
-  });
+  QLineEdit* edit = add_path_row(this, form, label, folder ? PathKind::kFolder : PathKind::kFile);
   connect(edit, &QLineEdit::textChanged, this, &NewRunDialog::schedule_plan);
   return edit;
 }

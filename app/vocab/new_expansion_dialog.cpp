@@ -15,6 +15,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "app/path_row.h"
+
 namespace glossa::app {
 
 using nlohmann::json;
@@ -84,17 +86,7 @@ NewExpansionDialog::NewExpansionDialog(const QString& project, QWidget* parent)
 }
 
 QLineEdit* NewExpansionDialog::file_row(const QString& label, const QString& filter, QFormLayout* form) {
-  auto* edit = new QLineEdit;
-  auto* browse = new QPushButton(tr("Browse…"));
-  auto* row = new QHBoxLayout;
-  row->addWidget(edit, 1);
-  row->addWidget(browse);
-  form->addRow(label, row);
-  connect(browse, &QPushButton::clicked, this, [this, edit, filter, label] {
-    const QString f = QFileDialog::getOpenFileName(this, label, QString(), filter);
-    if (!f.isEmpty()) edit->setText(f);
-  });
-  return edit;
+  return add_path_row(this, form, label, PathKind::kFile, filter);
 }
 
 void NewExpansionDialog::set_base(const QString& path) { base_->setText(path); }
