@@ -111,17 +111,22 @@ namespace glossa::test {
 // 2 micro-batches, so gradient accumulation without sync is exercised too), 10 AdamW steps of a
 // tiny Llama with clipping and weight decay. Returns max |difference| of every parameter, or a
 // negative value after a QVERIFY failure. `extra`: --zero1, --checkpointing, --stage ...
-inline double one_vs_two_ranks(const QStringList& extra, std::vector<RankResult>* two = nullptr) {
+// `one_micro`: micro-batches of the one-process reference. 1: the whole batch at once against
+// ranks that accumulate two micro-batches each; 2: the same two halves the two ranks compute in
+// one micro-batch each, so even a bf16 run sums exactly the same gradients.
+inline double one_vs_two_ranks(const QStringList& extra, std::vector<RankResult>* two = nullptr,
+                               int one_micro = 1) {
   QTemporaryDir dir;
   const QString one_path = dir.filePath("one.bin"), two_path = dir.filePath("two.bin");
   QStringList common = QStringList{"train", "--steps", "10"} + extra;
-  const auto one = launch_ranks(1, common + QStringList{"--micro", "1", "--out", one_path});
+  const auto one = launch_ranks(
+      1, common + QStringList{"--micro", QString::number(one_micro), "--out", one_path});
   for (const auto& r : one)
     if (!r.finished || r.exit_code != 0) {
       qWarning("reference: %s", r.err.constData());
       return -1;
     }
-  auto dp = launch_ranks(2, common + QStringList{"--micro", "2", "--out", two_path});
+  auto dp = launch_ranks(2, common + QStringList{"--micro", QString::number(one_micro == 1 ? 2 : 1), "--out", two_path});
   for (const auto& r : dp)
     if (!r.finished || r.exit_code != 0) {
       qWarning("2 ranks: %s", r.err.constData());

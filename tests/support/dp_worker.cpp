@@ -3,12 +3,13 @@
 // MASTER_ADDR, MASTER_PORT), like glossa-train. Not a test itself: the tests start it as 1 or 2
 // processes and compare what rank 0 writes.
 //
-//   dp_worker train [--zero1] [--checkpointing] [--stage all|eeve5] [--steps N] [--micro M]
-//                   [--bucket-mb X] [--out FILE]
+//   dp_worker train [--zero1] [--checkpointing] [--mixed] [--stage all|eeve5] [--steps N]
+//                   [--micro M] [--bucket-mb X] [--out FILE]
 //       Trains a tiny Llama on a fixed global batch of 4 sequences; each rank takes 4/W of them
 //       in M micro-batches. World size 1 uses no distributed code at all (the reference). Rank 0
 //       writes every parameter (model order, float32, raw) to FILE and prints stats lines; under
 //       --zero1 it also streams the optimizer state to FILE.optimizer.safetensors and compares.
+//       --mixed: bf16 parameters with float32 masters and moments in the optimizer (bf16-mixed).
 //   dp_worker collectives   all_reduce / all_gather / reduce_scatter / broadcast checks
 //   dp_worker consistency   rank 1 claims another step: every rank must fail with the list
 //   dp_worker hang          rank 1 joins the all_reduce too late: rank 0 must time out
@@ -50,7 +51,7 @@ constexpr int64_t kVocab = 96;       // rows after: 16 "new" rows for the eeve5 
 
 struct Args {
   std::string mode;
-  bool zero1 = false, checkpointing = false;
+  bool zero1 = false, checkpointing = false, mixed = false;
   std::string stage = "all";
   int steps = 10, micro = 1;
   double bucket_mb = 0.004;  // ~1000 floats: several buckets even for the tiny model
@@ -72,6 +73,8 @@ Args parse(int argc, char** argv) {
       a.zero1 = true;
     else if (k == "--checkpointing")
       a.checkpointing = true;
+    else if (k == "--mixed")
+      a.mixed = true;
     else if (k == "--stage")
       a.stage = value();
     else if (k == "--steps")
@@ -160,6 +163,7 @@ void check_streamed_state(Zero1Optimizer& zero, const RunEnvironment& env, const
 int train(const Args& a, const RunEnvironment& env) {
   torch::manual_seed(1234);
   LlamaForCausalLM model(tiny_config());
+  if (a.mixed) model->to(torch::kBFloat16);  // the same random weights, rounded
   model->set_activation_checkpointing(a.checkpointing);
   NamedParams params;
   std::vector<std::string> names;
@@ -170,7 +174,8 @@ int train(const Args& a, const RunEnvironment& env) {
   const StageConfig stage = stage_config(a.stage);
   const FreezePlan plan = build_freeze_plan(stage, ParamGroups::build(names, kVocab, kBaseVocab));
   apply_requires_grad(params, plan);
-  const AdamWSettings settings = AdamWSettings::from_stage(stage);
+  AdamWSettings settings = AdamWSettings::from_stage(stage);
+  settings.fp32_master = a.mixed;
 
   std::shared_ptr<ProcessGroup> group;
   std::unique_ptr<GradSync> sync;
@@ -206,7 +211,7 @@ int train(const Args& a, const RunEnvironment& env) {
       // Mean over this micro-batch's tokens / micro-batches = mean over the rank's batch; the
       // gradient average over ranks then gives the mean over the global batch (equal sizes).
       const torch::Tensor loss =
-          torch::nn::functional::cross_entropy(logits.reshape({-1, kVocab}),
+          torch::nn::functional::cross_entropy(logits.reshape({-1, kVocab}).to(torch::kFloat32),
                                                ids.narrow(1, 1, kSeqLen).reshape({-1})) /
           a.micro;
       loss.backward();

@@ -62,7 +62,9 @@ std::vector<std::string> hints_when_too_big(const MemoryEstimate& e, const Stage
   const int64_t owned = (e.trainable + w - 1) / w;
   std::vector<std::string> hints;
   if (!stage.zero1 && w > 1)
-    hints.push_back("zero1 would save " + gib(e.optimizer_bytes - 2 * a * owned - a * owned));
+    hints.push_back("zero1 would save " +
+                    gib(e.optimizer_bytes - e.optimizer_bytes / std::max<int64_t>(e.trainable, 1) * owned -
+                        a * owned));
   if (!stage.activation_checkpointing)
     hints.push_back("activation checkpointing would save " +
                     gib(model.num_hidden_layers *
@@ -92,7 +94,8 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
   e.parameter_bytes = a * e.parameters;
   e.gradient_bytes = a * e.gradient_tensors;
   e.bucket_bytes = a * (e.trainable + (stage.zero1 && w > 1 ? owned : 0));
-  e.optimizer_bytes = 2 * a * (stage.zero1 ? owned : e.trainable);
+  // Moments in the parameters' dtype, or float32 moments and a float32 master (bf16-mixed).
+  e.optimizer_bytes = (o.fp32_masters ? 3 * 4 : 2 * a) * (stage.zero1 ? owned : e.trainable);
   const int64_t tokens = stage.micro_batch * stage.seq_len;
   e.activation_bytes_per_layer = layer_bytes_per_token(model, a) * tokens;
   e.checkpointed_bytes_per_layer = a * model.hidden_size * tokens;

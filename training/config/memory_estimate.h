@@ -18,6 +18,7 @@ struct MemoryEstimateOptions {
   int64_t base_vocab = 0;             // rows before vocabulary expansion; 0 = model.vocab_size
   int64_t world_size = 1;             // data-parallel ranks (one per GPU)
   int64_t dtype_bytes = 2;            // parameter / gradient / AdamW state element: 2 bf16, 4 fp32
+  bool fp32_masters = false;          // bf16-mixed: float32 master + moments of trainable rows
   int64_t device_bytes = 80LL << 30;  // memory of one device (80 GiB: H100 / A100 80 GB)
   // Share of device_bytes a run may plan for: the rest goes to the CUDA context, NCCL buffers,
   // the caching allocator's fragmentation and temporaries the estimate does not list.
@@ -33,7 +34,8 @@ struct MemoryEstimate {
   int64_t parameter_bytes = 0;
   int64_t gradient_bytes = 0;   // .grad of every tensor with a trainable slice
   int64_t bucket_bytes = 0;     // GradSync buffers (trainable slices, + 1/W shard with ZeRO-1)
-  int64_t optimizer_bytes = 0;  // AdamW exp_avg + exp_avg_sq of the rows this rank owns
+  int64_t optimizer_bytes = 0;  // AdamW exp_avg + exp_avg_sq (+ float32 masters) of the rows
+                                // this rank owns
   int64_t activation_bytes_per_layer = 0;    // one decoder layer's saved tensors, full
   int64_t checkpointed_bytes_per_layer = 0;  // one layer's input only (checkpointing)
   int64_t logits_bytes = 0;      // (B, T, V) logits + the float32 copy the loss keeps

@@ -14,9 +14,25 @@
 #include "training/config/schedule_preset.h"
 
 namespace glossa {
+
 namespace {
 
 using nlohmann::json;
+
+// The training dtype vocabulary: "" (auto), "float32", "bfloat16" (pure) and "bf16-mixed".
+std::string training_dtype(const std::string& name, const std::string& where) {
+  if (name.empty()) return name;
+  if (name == "bf16-mixed" || name == "bfloat16-mixed") return "bf16-mixed";
+  const std::string canonical = canonical_dtype(name, where + ": dtype");
+  if (canonical == "float16")
+    fail(where, "'dtype' float16 is not supported for training: use bf16-mixed, float32 or bfloat16");
+  return canonical;
+}
+
+bool is_cuda_device(const std::string& device) {
+  return device == "cuda" || device.rfind("cuda:", 0) == 0;
+}
+
 
 // Strict reader with this file's doc in its messages.
 struct Strict : StrictJson {
@@ -93,6 +109,11 @@ const ModelConfig& RunConfig::random_init_shape() const {
   fail("RUN.json: model", "init 'random' needs a shape: add model.config (a config.json block)");
 }
 
+std::string RunConfig::effective_dtype() const {
+  if (!dtype.empty()) return dtype;
+  return is_cuda_device(device) ? "bf16-mixed" : "float32";
+}
+
 std::string RunConfig::effective_export_dir() const {
   return export_dir.empty() ? run_dir + "/export" : export_dir;
 }
@@ -118,13 +139,10 @@ void RunConfig::validate(const std::string& where) const {
   data.validate(where + ": data");
   if (checkpoint_every_steps < 0) fail(where, "'checkpoint_every_steps' must be >= 0");
   if (keep_checkpoints < 1) fail(where, "'keep_checkpoints' must be >= 1");
-  const bool cuda = device == "cuda" || device.rfind("cuda:", 0) == 0;
+  const bool cuda = is_cuda_device(device);
   if (!cuda && device != "cpu")
     fail(where, "'device' must be \"cpu\", \"cuda\" or \"cuda:N\", found \"" + device + "\"");
-  if (canonical_dtype(dtype, where + ": dtype") == "float16")
-    fail(where, "'dtype' float16 is not supported for training: use float32 or bfloat16");
-  if (canonical_dtype(dtype, where + ": dtype") == "bfloat16" && !cuda)
-    fail(where, "'dtype' bfloat16 needs device cuda (CPU training runs in float32)");
+  (void)training_dtype(dtype, where);  // float16 and misspellings are refused here
   if (threads < 0 || threads > kMaxThreads)
     fail(where, "'threads' is " + std::to_string(threads) + "; it must be between 0 and " +
                     std::to_string(kMaxThreads) + " (0 = torch's default)");
@@ -171,7 +189,7 @@ RunConfig RunConfig::from_json(const json& j, const std::string& where,
   f.get("seed", c.seed);
   f.get("device", c.device);
   f.get("dtype", c.dtype);
-  c.dtype = canonical_dtype(c.dtype, where + ": dtype");  // fp32 / bf16 accepted, written long
+  c.dtype = training_dtype(c.dtype, where);  // fp32 / bf16 accepted, written long; "" = auto
   f.get("threads", c.threads);
   f.get("max_nan_skips", c.max_nan_skips);
   f.get("verify_frozen", c.verify_frozen);
@@ -214,7 +232,7 @@ json RunConfig::to_json() const {
             {"keep_checkpoints", keep_checkpoints},
             {"seed", seed},
             {"device", device},
-            {"dtype", dtype},
+            {"dtype", effective_dtype()},
             {"threads", threads},
             {"max_nan_skips", max_nan_skips},
             {"verify_frozen", verify_frozen},
@@ -261,7 +279,7 @@ std::string RunConfig::table() const {
   row("eval", "windows of " + (eval.seq_len == 0 ? std::string("model length") : std::to_string(eval.seq_len)) +
                   ", batch " + std::to_string(eval.batch) +
                   (eval.max_tokens == 0 ? "" : ", " + std::to_string(eval.max_tokens) + " tokens per set"));
-  row("device / dtype", device + " / " + dtype);
+  row("device / dtype", device + " / " + effective_dtype());
   row("threads", threads == 0 ? "torch default" : std::to_string(threads));
   row("seed", std::to_string(seed));
   row("checkpoint every", checkpoint_every_steps == 0

@@ -52,7 +52,10 @@ struct RunConfig {
   int64_t keep_checkpoints = 3;         // newest N checkpoints kept (>= 1)
   uint64_t seed = 0;                    // random init, new-row init noise, torch's generator
   std::string device = "cpu";           // "cpu" | "cuda" | "cuda:N"
-  std::string dtype = "float32";        // "float32" | "bfloat16" (fp32 / bf16 accepted; bf16 only on cuda)
+  // "" (the default: bf16-mixed on cuda, float32 on the CPU) | "float32" | "bf16-mixed" (float32
+  // master weights and AdamW moments, bfloat16 compute) | "bfloat16" (pure: everything bf16).
+  // fp32 / bf16 / bfloat16-mixed accepted; effective_dtype() is what runs and what to_json writes.
+  std::string dtype;
   int64_t threads = 0;                  // torch intra-op threads; 0 = torch's default
   int64_t max_nan_skips = 10;           // the run stops with an Error at this many skipped steps
   bool verify_frozen = true;            // hash frozen tensors/rows at stage start and end
@@ -65,6 +68,8 @@ struct RunConfig {
   // The model shape for a random init: model.config, else the schedule's model block.
   const ModelConfig& random_init_shape() const;
   std::string effective_export_dir() const;
+  // dtype with "" resolved by device: "float32", "bf16-mixed" or "bfloat16".
+  std::string effective_dtype() const;
 
   // Checks values that cannot work (errors name the field and how to fix it): a missing run_dir,
   // model path with init random or none with pretrained, bf16 off cuda, keep_checkpoints < 1...

@@ -35,7 +35,8 @@ RunMemoryCheck check_run_memory(const RunConfig& config, int64_t world_size,
   MemoryEstimateOptions options;
   options.base_vocab = base_vocab;
   options.world_size = world_size;
-  options.dtype_bytes = config.dtype == "bfloat16" ? 2 : 4;
+  options.dtype_bytes = config.effective_dtype() == "float32" ? 4 : 2;
+  options.fp32_masters = config.effective_dtype() == "bf16-mixed";
   options.device_bytes = device_bytes;
   RunMemoryCheck check;
   std::ostringstream table;

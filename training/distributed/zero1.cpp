@@ -55,10 +55,26 @@ GradSync& checked(GradSync& sync) {
 
 }  // namespace
 
+static bool plan_has_masters(const BucketLayout& layout, const AdamWSettings& settings) {
+  return settings.fp32_master &&
+         std::any_of(layout.buckets().begin(), layout.buckets().end(),
+                     [](const Bucket& b) { return b.dtype != torch::kFloat32; });
+}
+
 Zero1Optimizer::Zero1Optimizer(GradSync& sync, AdamWSettings settings)
     : sync_(checked(sync)),
+      masters_(plan_has_masters(sync.layout(), settings)),
       shard_(planned_params(sync.layout()), sync.layout().shard_plan(sync.group().rank()),
              settings) {}
+
+std::vector<const char*> Zero1Optimizer::state_suffixes() const {
+  if (masters_) return {".exp_avg", ".exp_avg_sq", ".master"};
+  return {".exp_avg", ".exp_avg_sq"};
+}
+
+torch::Dtype Zero1Optimizer::state_dtype(const Bucket& bucket) const {
+  return masters_ ? torch::kFloat32 : bucket.dtype;
+}
 
 std::map<std::string, double> Zero1Optimizer::group_lrs() const {
   std::map<std::string, double> out;
@@ -132,13 +148,13 @@ void Zero1Optimizer::step() {
 NamedTensors Zero1Optimizer::state_specs() const {
   const BucketLayout& layout = sync_.layout();
   NamedTensors specs;
-  for (const char* suffix : {".exp_avg", ".exp_avg_sq"})
+  for (const char* suffix : state_suffixes())
     for (const Bucket& bucket : layout.buckets())
       for (const size_t u : bucket.units) {
         const SyncUnit& unit = layout.units()[u];
         specs.emplace_back(unit.slice.slice.key() + suffix,
                            torch::empty(slice_shape(unit), torch::TensorOptions()
-                                                               .dtype(bucket.dtype)
+                                                               .dtype(state_dtype(bucket))
                                                                .device(torch::kMeta)));
       }
   return specs;
@@ -161,17 +177,21 @@ nlohmann::json Zero1Optimizer::gather_state(const StateSink& sink) {
   const torch::Tensor host_steps = all_steps.cpu();
 
   gather_peak_bytes_ = 0;
-  for (const char* suffix : {".exp_avg", ".exp_avg_sq"}) {
+  for (const char* suffix : state_suffixes()) {
     for (size_t b = 0; b < layout.buckets().size(); ++b) {
-      torch::Tensor& segment = sync_.shard(b);  // (S), free between steps
-      segment.zero_();
+      // The gradient buffers (free between steps) carry the state, or float32 ones of the same
+      // size when the state is float32 beside bf16 parameters (masters: no bf16 rounding).
+      const bool own_dtype = state_dtype(layout.buckets()[b]) == sync_.shard(b).scalar_type();
+      torch::Tensor segment = own_dtype ? sync_.shard(b) : torch::empty_like(sync_.shard(b), torch::kFloat32);
+      torch::Tensor buffer = own_dtype ? sync_.buffer(b) : torch::empty_like(sync_.buffer(b), torch::kFloat32);
+      segment.zero_();  // (S)
       for (const OwnedPiece& o : owned)
         if (o.bucket == b)
           segment.narrow(0, o.piece->offset, o.piece->numel)
               .copy_(mine.tensors.at(o.key + suffix).reshape({-1}));
-      group.wait(group.all_gather_async(sync_.buffer(b), segment),
+      group.wait(group.all_gather_async(buffer, segment),
                  "optimizer state all_gather, bucket " + std::to_string(b));
-      if (sink) sink_bucket(b, suffix, sink);
+      if (sink) sink_bucket(b, buffer, suffix, sink);
     }
   }
   nlohmann::json slices = nlohmann::json::array();
@@ -183,6 +203,7 @@ nlohmann::json Zero1Optimizer::gather_state(const StateSink& sink) {
                           {"step", host_steps[static_cast<int64_t>(u)].item<int64_t>()}});
   }
   nlohmann::json json = mine.json;
+  json["masters"] = masters_;  // the plan's answer (a rank may own no row)
   json["stage"] = layout.plan().stage;
   json["slices"] = slices;
   return json;
@@ -190,11 +211,12 @@ nlohmann::json Zero1Optimizer::gather_state(const StateSink& sink) {
 
 // Every unit of bucket b is complete once its buffer is gathered (a unit lies in one bucket):
 // assemble each from the ranks' pieces on the CPU, hand it over, let it go.
-void Zero1Optimizer::sink_bucket(size_t b, const std::string& suffix, const StateSink& sink) {
+void Zero1Optimizer::sink_bucket(size_t b, const torch::Tensor& buffer, const std::string& suffix,
+                                 const StateSink& sink) {
   const BucketLayout& layout = sync_.layout();
   std::map<size_t, torch::Tensor> full;  // unit -> slice-shaped CPU tensor
   for (int r = 0; r < layout.world_size(); ++r) {
-    const torch::Tensor seg = layout.segment(sync_.buffer(b), b, r).cpu();
+    const torch::Tensor seg = layout.segment(buffer, b, r).cpu();
     for (const ShardPiece& piece : layout.buckets()[b].pieces[r]) {
       const SyncUnit& unit = layout.units()[piece.unit];
       torch::Tensor& t = full[piece.unit];
@@ -225,8 +247,9 @@ void Zero1Optimizer::load_full_state(const OptimizerState& state) {
   const std::string where = "optimizer state";
   const BucketLayout& layout = sync_.layout();
   const std::map<std::string, int64_t> steps = slice_steps(state.json, where);
-  if (steps.size() != layout.plan().slices.size() ||
-      state.tensors.size() != 2 * layout.plan().slices.size())
+  size_t expected = 2 * layout.plan().slices.size();
+  for (const TrainSlice& s : layout.plan().slices) expected += state.tensors.count(s.slice.key() + ".master");
+  if (steps.size() != layout.plan().slices.size() || state.tensors.size() != expected)
     fail(where, "holds " + std::to_string(steps.size()) + " slices, this stage trains " +
                     std::to_string(layout.plan().slices.size()) +
                     " (a checkpoint of another stage?)");
@@ -238,8 +261,9 @@ void Zero1Optimizer::load_full_state(const OptimizerState& state) {
     const std::string key = unit.slice.slice.key();
     const auto step = steps.find(key);
     if (step == steps.end()) fail(where, "no state for trainable slice '" + key + "'");
-    for (const char* suffix : {".exp_avg", ".exp_avg_sq"}) {
+    for (const char* suffix : {".exp_avg", ".exp_avg_sq", ".master"}) {
       const auto t = state.tensors.find(key + suffix);
+      if (t == state.tensors.end() && std::string(suffix) == ".master") continue;  // MaskedAdamW decides
       if (t == state.tensors.end()) fail(where, "missing tensor '" + key + suffix + "'");
       if (t->second.sizes().vec() != slice_shape(unit))
         fail(where, "tensor '" + key + suffix + "' has shape " + c10::str(t->second.sizes()) +

@@ -40,8 +40,9 @@ class Zero1Optimizer {
   // from zero everywhere).
   void zero_grad();
 
-  // Receives one whole-plan state tensor (name = slice key + ".exp_avg" / ".exp_avg_sq",
-  // slice-shaped, CPU) as soon as it is gathered; it is released after the call.
+  // Receives one whole-plan state tensor (name = slice key + ".exp_avg" / ".exp_avg_sq", and
+  // ".master" under mixed precision; slice-shaped, CPU) as soon as it is gathered; it is
+  // released after the call.
   using StateSink = std::function<void(const std::string& name, const torch::Tensor& tensor)>;
   // The state of the WHOLE plan in MaskedAdamW's checkpoint form (what one process training
   // alone would hold), gathered bucket by bucket through the gradient buffers (free between
@@ -67,9 +68,14 @@ class Zero1Optimizer {
   int64_t state_numel() const { return shard_.state_numel(); }  // this rank's optimizer state
 
  private:
-  void sink_bucket(size_t b, const std::string& suffix, const StateSink& sink);
+  void sink_bucket(size_t b, const torch::Tensor& buffer, const std::string& suffix,
+                   const StateSink& sink);
+  std::vector<const char*> state_suffixes() const;
+  torch::Dtype state_dtype(const Bucket& bucket) const;  // float32 with masters, else the bucket's
 
   GradSync& sync_;
+  bool masters_ = false;  // fp32 masters and moments (settings.fp32_master, bf16 parameters):
+                          // decided for the plan, so a rank owning no row agrees with the others
   MaskedAdamW shard_;
   int64_t gather_peak_bytes_ = 0;
 };

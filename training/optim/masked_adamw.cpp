@@ -47,9 +47,14 @@ MaskedAdamW::MaskedAdamW(const NamedParams& params, FreezePlan plan, AdamWSettin
                            s.slice.row_begin >= s.slice.row_end))
       fail("optimizer", "rows " + s.slice.key() + " are outside the tensor's " +
                             std::to_string(p.dim() ? p.size(0) : 0) + " rows");
-    Slot slot{s, p, 0, {}, {}};
+    Slot slot{s, p, 0, {}, {}, {}};
     torch::NoGradGuard no_grad;
-    slot.exp_avg = torch::zeros_like(slot.view(p), torch::MemoryFormat::Contiguous);
+    if (settings_.fp32_master && p.scalar_type() != torch::kFloat32) {
+      masters_ = true;
+      slot.master = slot.view(p).to(torch::kFloat32, false, true).contiguous();  // (rows, C) fp32
+    }
+    slot.exp_avg = torch::zeros_like(slot.master.defined() ? slot.master : slot.view(p),
+                                     torch::MemoryFormat::Contiguous);
     slot.exp_avg_sq = torch::zeros_like(slot.exp_avg);
     slots_.push_back(std::move(slot));
   }
@@ -97,8 +102,10 @@ void MaskedAdamW::step() {
   for (Slot& s : slots_) {
     const torch::Tensor& full_grad = s.param.grad();
     if (!full_grad.defined()) continue;
-    torch::Tensor p = s.view(s.param);                          // writes reach only these rows
-    const torch::Tensor grad = s.view(full_grad).contiguous();  // frozen rows never read
+    // Writes reach only these rows (or the slice's float32 master, copied into them below).
+    torch::Tensor p = s.master.defined() ? s.master : s.view(s.param);
+    torch::Tensor grad = s.view(full_grad).contiguous();  // frozen rows never read
+    if (s.master.defined()) grad = grad.to(torch::kFloat32);
     const double lr = lr_ * s.info.lr_multiplier;
     const double decay = s.info.decay ? settings_.weight_decay : 0.0;
     s.step += 1;
@@ -109,6 +116,7 @@ void MaskedAdamW::step() {
                                              torch::TensorOptions(torch::kFloat32).device(p.device()));
       at::_fused_adamw_({p}, {grad}, {s.exp_avg}, {s.exp_avg_sq}, {}, {step}, lr,
                         settings_.beta1, settings_.beta2, decay, settings_.eps, false, false);
+      if (s.master.defined()) s.view(s.param).copy_(s.master);  // round to bf16 once, here
       continue;
     }
     const double beta1 = settings_.beta1, beta2 = settings_.beta2;
@@ -132,6 +140,7 @@ std::map<std::string, torch::Tensor> MaskedAdamW::state_tensors() const {
   for (const Slot& s : slots_) {
     out[s.info.slice.key() + ".exp_avg"] = s.exp_avg;
     out[s.info.slice.key() + ".exp_avg_sq"] = s.exp_avg_sq;
+    if (s.master.defined()) out[s.info.slice.key() + ".master"] = s.master;
   }
   return out;
 }
@@ -143,7 +152,7 @@ nlohmann::json MaskedAdamW::state_json() const {
   return {{"stage", plan_.stage},     {"lr", lr_},
           {"beta1", settings_.beta1}, {"beta2", settings_.beta2},
           {"eps", settings_.eps},     {"weight_decay", settings_.weight_decay},
-          {"slices", slices}};
+          {"masters", masters_},      {"slices", slices}};
 }
 
 void MaskedAdamW::load_state(const std::map<std::string, torch::Tensor>& tensors,
@@ -155,7 +164,10 @@ void MaskedAdamW::load_state(const std::map<std::string, torch::Tensor>& tensors
   } catch (const nlohmann::json::exception& e) {
     fail(where, std::string("malformed JSON: ") + e.what());
   }
-  if (steps.size() != slots_.size() || tensors.size() != 2 * slots_.size())
+  const bool all_masters = json.value("masters", false);
+  size_t expected = 2 * slots_.size();
+  for (const Slot& s : slots_) expected += tensors.count(s.info.slice.key() + ".master");
+  if (steps.size() != slots_.size() || tensors.size() != expected)
     fail(where, "holds " + std::to_string(steps.size()) + " slices, this stage trains " +
                     std::to_string(slots_.size()) + " (a checkpoint of another stage?)");
   torch::NoGradGuard no_grad;
@@ -172,13 +184,38 @@ void MaskedAdamW::load_state(const std::map<std::string, torch::Tensor>& tensors
                         ", expected " + c10::str(target->sizes()));
       target->copy_(t->second);
     }
+    load_master(s, tensors, all_masters, where);
     s.step = step->second;
   }
 }
 
+// A slice's master from the state, or (a carried-over or pure-dtype state) from its bf16 rows.
+void MaskedAdamW::load_master(Slot& s, const std::map<std::string, torch::Tensor>& tensors,
+                              bool required, const std::string& where) {
+  const std::string key = s.info.slice.key() + ".master";
+  const auto t = tensors.find(key);
+  if (!s.master.defined()) {
+    if (t != tensors.end())
+      fail(where, "holds '" + key + "' but this run keeps no float32 masters (dtype float32 or "
+                      "bfloat16): resume with the run's dtype, bf16-mixed");
+    return;
+  }
+  if (t == tensors.end()) {
+    if (required) fail(where, "missing tensor '" + key + "'");
+    s.master.copy_(s.view(s.param));
+    return;
+  }
+  if (t->second.sizes() != s.master.sizes())
+    fail(where, "tensor '" + key + "' has shape " + c10::str(t->second.sizes()) + ", expected " +
+                    c10::str(s.master.sizes()));
+  s.master.copy_(t->second);
+  s.view(s.param).copy_(s.master);  // the bf16 rows as the master rounds them
+}
+
 int64_t MaskedAdamW::state_numel() const {
   int64_t n = 0;
-  for (const Slot& s : slots_) n += s.exp_avg.numel() + s.exp_avg_sq.numel();
+  for (const Slot& s : slots_)
+    n += s.exp_avg.numel() + s.exp_avg_sq.numel() + (s.master.defined() ? s.master.numel() : 0);
   return n;
 }
 

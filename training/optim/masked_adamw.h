@@ -26,12 +26,20 @@ struct AdamWSettings {
   double beta1 = 0.9, beta2 = 0.999;  // moment decay rates
   double eps = 1e-8;                  // added to the bias-corrected sqrt(v)
   double weight_decay = 0.0;          // decoupled: p -= lr · wd · p on slices with decay
+  // Mixed precision (dtype bf16-mixed): each trainable slice of a bfloat16 parameter gets a
+  // float32 master copy and float32 moments; the update runs on the master (from the bf16
+  // gradient upcast) and the slice's bf16 rows are then rewritten from it. Small updates that
+  // bf16 would round away accumulate in the master. No effect on float32 parameters.
+  bool fp32_master = false;
   static AdamWSettings from_stage(const StageConfig& stage);
 };
 
 // An optimizer's state for a whole freeze plan in MaskedAdamW's checkpoint form: tensors
-// "<slice key>.exp_avg" / ".exp_avg_sq" shaped like the slices, and JSON {stage, lr, settings,
-// slices: [{key, group, step}]}. World-size independent: a ZeRO-1 run gathers it (zero1.h).
+// "<slice key>.exp_avg" / ".exp_avg_sq" (and ".master" under mixed precision) shaped like the
+// slices, and JSON {stage, lr, settings, masters, slices: [{key, group, step}]}. World-size
+// independent: a ZeRO-1 run gathers it (zero1.h). A state with "masters": true must hold a
+// master for every slice; one without (carried over from another stage, or from a pure-dtype
+// run) may lack some: those masters start from the parameters' rows.
 struct OptimizerState {
   std::map<std::string, torch::Tensor> tensors;
   nlohmann::json json;
@@ -85,7 +93,8 @@ class MaskedAdamW {
   void load_state(const OptimizerState& state) { load_state(state.tensors, state.json); }
 
   const FreezePlan& plan() const { return plan_; }
-  int64_t state_numel() const;  // elements of optimizer state held (2 × trainable elements)
+  int64_t state_numel() const;  // elements of optimizer state held: moments (and masters)
+  bool has_masters() const { return masters_; }
 
  private:
   struct Slot {
@@ -93,10 +102,14 @@ class MaskedAdamW {
     torch::Tensor param;  // the whole parameter tensor (its .grad() is read each step)
     int64_t step = 0;
     torch::Tensor exp_avg, exp_avg_sq;  // shape of the slice: (rows, C) or the tensor's
+    torch::Tensor master;               // float32 copy of the slice (mixed precision) or none
     torch::Tensor view(const torch::Tensor& t) const;  // the slice's rows of t (a view)
   };
+  static void load_master(Slot& s, const std::map<std::string, torch::Tensor>& tensors,
+                          bool required, const std::string& where);
   FreezePlan plan_;
   AdamWSettings settings_;
+  bool masters_ = false;  // fp32_master and the planned parameters are not float32
   double lr_ = 0;
   std::vector<Slot> slots_;
 };

@@ -134,6 +134,9 @@ OptimizerState carry_over_state(const OptimizerState& previous, const FreezePlan
     if (keep) {
       out.tensors[key + ".exp_avg"] = avg->second;
       out.tensors[key + ".exp_avg_sq"] = sq->second;
+      // Its float32 master too (mixed precision); a fresh slice's starts from the parameter.
+      if (const auto master = previous.tensors.find(key + ".master"); master != previous.tensors.end())
+        out.tensors[key + ".master"] = master->second;
       ++count;
     } else {
       const auto p = std::find_if(params.begin(), params.end(),

@@ -70,8 +70,8 @@ std::unique_ptr<StepOptimizer> make_step_optimizer(const NamedParams& params, Fr
                                                    const StepOptimizerOptions& options = {});
 
 // The whole-plan state a stage with plan `next` starts from after a stage whose state is
-// `previous`: slices both plans share (same tensor, same rows) keep step and moments, the others
-// start fresh (zeros, step 0). `carried` (nullable) receives how many slices were carried.
+// `previous`: slices both plans share (same tensor, same rows) keep step, moments and float32
+// master, the others start fresh (zeros, step 0, the master from the parameter's rows). `carried` (nullable) receives how many slices were carried.
 OptimizerState carry_over_state(const OptimizerState& previous, const FreezePlan& next,
                                 const NamedParams& params, int64_t* carried = nullptr);
 

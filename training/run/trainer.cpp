@@ -72,7 +72,18 @@ void Trainer::Impl::make_sampler(const StageConfig& stage) {
 void Trainer::Impl::evaluate(const std::string& stage) {
   if (!eval_hook) return;
   torch::NoGradGuard no_grad;
-  const nlohmann::json results = eval_hook(*model, stage, state.global_step);
+  nlohmann::json results;
+  try {
+    results = eval_hook(*model, stage, state.global_step);
+  } catch (const CancelledError&) {
+    // A stop that arrives during an evaluation (the hook checks the same control) abandons the
+    // evaluation, not the run: the next step boundary stops it with its last checkpoint.
+    // Without this the run ended "failed: cancelled" when a stop met an eval step.
+    if (!control.cancelled()) throw;
+    event("eval", "evaluation at step " + std::to_string(state.global_step) +
+                      " abandoned: stop requested");
+    return;
+  }
   const std::vector<EvalRecord> records = eval_records(results, stage, state.global_step);
   if (metrics) metrics->write_evals(records);
   if (observer) observer->on_eval(records);

@@ -64,7 +64,9 @@ std::unique_ptr<StepOptimizer> Trainer::Impl::make_optimizer(size_t stage_index)
   StepOptimizerOptions options;
   options.group = group;
   options.zero1 = stage.zero1;
-  return make_step_optimizer(params, std::move(plan), AdamWSettings::from_stage(stage), options);
+  AdamWSettings settings = AdamWSettings::from_stage(stage);
+  settings.fp32_master = precision.fp32_master;
+  return make_step_optimizer(params, std::move(plan), settings, options);
 }
 
 // The optimizer of stage `stage_index`: state loaded from a checkpoint of this stage, carried

@@ -26,16 +26,21 @@ namespace glossa {
 class ParamGroups;
 class ProcessGroup;
 
-// Every dtype decision of a run in one place (docs/run-config.md, "Precision"): fp32 anywhere;
-// bf16 parameters, gradients and AdamW moments on CUDA (no fp32 master weights); the loss is
-// computed from float32 logits either way (training_step.cpp).
+// Every dtype decision of a run in one place (docs/run-config.md, "Precision"): float32;
+// bf16-mixed (the CUDA default): bf16 parameters, activations and gradients, float32 master
+// copies and AdamW moments of the trainable rows in the optimizer (masked_adamw.h); pure
+// bfloat16: everything bf16, no masters. The loss is computed from float32 logits in every mode
+// (training_step.cpp).
 struct TrainPrecision {
   torch::Device device = torch::kCPU;
-  torch::Dtype dtype = torch::kFloat32;
+  torch::Dtype dtype = torch::kFloat32;  // of the model's parameters (what computes)
+  bool fp32_master = false;              // bf16-mixed
 
   static TrainPrecision from(const RunConfig& c) {
+    const std::string dtype = c.effective_dtype();
     TrainPrecision p{torch::Device(c.device),
-                     c.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32};
+                     dtype == "float32" ? torch::kFloat32 : torch::kBFloat16,
+                     dtype == "bf16-mixed"};
     if (p.device.is_cuda() && !torch::cuda::is_available())
       fail("RUN.json: device", "\"" + c.device + "\" requested but no CUDA device is available");
     return p;

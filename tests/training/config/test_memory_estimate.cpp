@@ -81,6 +81,20 @@ class TestMemoryEstimate : public QObject {
     QVERIFY(no_ckpt.verdict.find("activation checkpointing would save") != std::string::npos);
   }
 
+  // bf16-mixed (the CUDA default): float32 moments and masters, 12 bytes a trainable element
+  // (/ W under ZeRO-1) instead of 4; parameters, gradients and activations as bf16.
+  void mixedPrecisionCountsTheFloat32Masters() {
+    glossa::MemoryEstimateOptions mixed = eight_h100();
+    mixed.fp32_masters = true;
+    const auto pure = glossa::estimate_memory(solar_eeve(), stage({"all"}, true, true), eight_h100());
+    const auto e = glossa::estimate_memory(solar_eeve(), stage({"all"}, true, true), mixed);
+    qInfo("full model, ZeRO-1, bf16-mixed: %s", e.verdict.c_str());
+    QCOMPARE(e.optimizer_bytes, 12 * ((e.trainable + 7) / 8));
+    QCOMPARE(e.optimizer_bytes, 3 * pure.optimizer_bytes);
+    QCOMPARE(e.parameter_bytes, pure.parameter_bytes);
+    QCOMPARE(e.total_bytes - pure.total_bytes, e.optimizer_bytes - pure.optimizer_bytes);
+  }
+
   void embeddingsOnlyStageFitsWithoutZero1() {
     // EEVE stage 3: new input and new output rows only.
     const auto e = glossa::estimate_memory(

@@ -69,7 +69,11 @@ class TestRunConfig : public QObject {
     QCOMPARE(c.max_nan_skips, int64_t(10));
     QVERIFY(c.verify_frozen);
     QCOMPARE(c.device, std::string("cpu"));
-    QCOMPARE(c.dtype, std::string("float32"));
+    QCOMPARE(c.effective_dtype(), std::string("float32"));  // no dtype given on the CPU
+    QCOMPARE(c.to_json()["dtype"].get<std::string>(), std::string("float32"));
+    json cuda = minimal();
+    cuda["device"] = "cuda";
+    QCOMPARE(RunConfig::from_json(cuda).effective_dtype(), std::string("bf16-mixed"));  // GPU default
     QCOMPARE(c.effective_export_dir(), std::string("r/export"));
     QVERIFY(!c.resume);
   }
@@ -98,9 +102,16 @@ class TestRunConfig : public QObject {
   void refusesValuesThatCannotWork() {
     json j = minimal();
     j["dtype"] = "bf16";
-    expect_error(j, "bfloat16 needs device cuda");
-    j["device"] = "cuda";
     QCOMPARE(RunConfig::from_json(j).dtype, std::string("bfloat16"));  // one spelling written
+    j["dtype"] = "bfloat16-mixed";
+    QCOMPARE(RunConfig::from_json(j).effective_dtype(), std::string("bf16-mixed"));
+    j["device"] = "cuda";
+    j["dtype"] = "fp32";  // an explicit choice wins over the GPU default
+    QCOMPARE(RunConfig::from_json(j).effective_dtype(), std::string("float32"));
+    j["dtype"] = "fp16";
+    expect_error(j, "float16 is not supported for training");
+    j["dtype"] = "bf32";
+    expect_error(j, "dtype");
     j = minimal();
     j["keep_checkpoints"] = 0;
     expect_error(j, "keep_checkpoints");

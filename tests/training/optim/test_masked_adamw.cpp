@@ -1,7 +1,8 @@
 // ctest-labels: unit
 // Masked AdamW: frozen tensors and frozen rows stay bit-identical under weight decay and nonzero
 // gradients; whole tensors match torch::optim::AdamW and Python's torch.optim.AdamW; state
-// exists only for what trains, carries over between stages and round-trips through a checkpoint.
+// exists only for what trains, carries over between stages and round-trips through a checkpoint;
+// under bf16-mixed, float32 masters keep the small updates bf16 rounds away.
 #include <QtTest>
 #include <fstream>
 
@@ -248,6 +249,83 @@ class TestMaskedAdamW : public QObject {
     // A checkpoint of another stage is refused, naming the mismatch.
     MaskedAdamW other(b, build_freeze_plan(stage({"embed.new"}), g), {});
     QVERIFY_THROWS_EXCEPTION(Error, other.load_state(opt_a.state_tensors(), saved));
+  }
+
+  // bf16-mixed: at EEVE's learning rate (4e-5) pure bf16 rounds every update of values near 1
+  // away; float32 masters keep them and equal float32 AdamW fed the same (bf16) gradients, the
+  // bf16 rows being exactly the masters rounded; frozen rows stay bit-identical.
+  void mixedPrecisionKeepsUpdatesBf16RoundsAway() {
+    NamedParams fp32;
+    for (const auto& [name, t] : tiny_model(7)) fp32.push_back({name, t * 0.1});  // weights ~0.1
+    NamedParams pure, mixed;
+    for (const auto& [name, t] : fp32) {
+      pure.push_back({name, t.detach().to(torch::kBFloat16)});
+      mixed.push_back({name, t.detach().to(torch::kBFloat16)});
+    }
+    NamedParams reference;  // float32 copies of the bf16 starting point
+    for (const auto& [name, t] : mixed) reference.push_back({name, t.detach().to(torch::kFloat32)});
+    const ParamGroups g = ParamGroups::build(names_of(fp32), kVocab, kBase);
+    const FreezePlan plan = build_freeze_plan(stage({"embed.new", "layers.0.attn"}), g);
+    AdamWSettings settings{0.9, 0.95, 1e-8, 0.0};
+    MaskedAdamW opt_pure(pure, plan, settings), opt_ref(reference, plan, settings);
+    settings.fp32_master = true;
+    MaskedAdamW opt_mixed(mixed, plan, settings);
+    QVERIFY(opt_mixed.has_masters() && !opt_pure.has_masters());
+    QVERIFY(!MaskedAdamW(fp32, plan, settings).has_masters());  // float32 parameters need none
+    // Moments and masters in float32: 3 x the trainable elements.
+    QCOMPARE(opt_mixed.state_numel(), 3 * (4 * kC + 4 * kC * kC));
+    const NamedParams start = clone(mixed);
+    for (int step = 0; step < 20; ++step) {
+      torch::manual_seed(200 + step);
+      for (size_t i = 0; i < mixed.size(); ++i) {
+        // Mostly one sign, so the updates add up (as a gradient with a direction does).
+        const torch::Tensor grad = (torch::randn_like(fp32[i].second) + 2).to(torch::kBFloat16);
+        pure[i].second.mutable_grad() = grad.clone();
+        mixed[i].second.mutable_grad() = grad.clone();
+        reference[i].second.mutable_grad() = grad.to(torch::kFloat32);
+      }
+      for (MaskedAdamW* o : {&opt_pure, &opt_mixed, &opt_ref}) {
+        o->set_lr(4e-5);
+        o->step();
+      }
+    }
+    const auto rows = [](const NamedParams& p, const char* name) {
+      return param(p, name).narrow(0, kBase, kVocab - kBase);
+    };
+    const char* embed = "model.embed_tokens.weight";
+    const torch::Tensor moved_pure = rows(pure, embed).ne(rows(start, embed));
+    const torch::Tensor moved_ref = rows(reference, embed).to(torch::kBFloat16).ne(rows(start, embed));
+    const double pure_share = moved_pure.to(torch::kFloat32).mean().item<double>();
+    const double ref_share = moved_ref.to(torch::kFloat32).mean().item<double>();
+    qInfo("new rows' elements changed after 20 steps at lr 4e-5: pure bf16 %.0f %%, float32 %.0f %%",
+          100 * pure_share, 100 * ref_share);
+    QVERIFY(pure_share < 0.25);  // only the few weights near 0 are fine-grained enough
+    QVERIFY(ref_share > 0.8);
+    // The masters are float32 AdamW, term for term; the bf16 rows are them rounded.
+    const OptimizerState state = opt_mixed.state();
+    const torch::Tensor master = state.tensors.at(std::string(embed) + "[8:12].master");
+    QCOMPARE(master.scalar_type(), torch::kFloat32);
+    QVERIFY(torch::equal(master, rows(reference, embed)));
+    QVERIFY(torch::equal(rows(mixed, embed), master.to(torch::kBFloat16)));
+    QVERIFY(torch::equal(param(mixed, embed).narrow(0, 0, kBase), param(start, embed).narrow(0, 0, kBase)));
+    QVERIFY(torch::equal(param(mixed, "lm_head.weight"), param(start, "lm_head.weight")));
+    QCOMPARE(state.json.value("masters", false), true);
+
+    // Round trip: the masters come back; a state that promises masters and lacks one is refused;
+    // a carried-over state without masters starts them from the bf16 rows.
+    const NamedParams again = clone(mixed);
+    MaskedAdamW restored(again, plan, settings);
+    restored.load_state(state);
+    QVERIFY(torch::equal(restored.state().tensors.at(std::string(embed) + "[8:12].master"), master));
+    OptimizerState lacking = state;
+    lacking.tensors.erase(std::string(embed) + "[8:12].master");
+    QVERIFY_THROWS_EXCEPTION(Error, restored.load_state(lacking));
+    lacking.json["masters"] = false;
+    restored.load_state(lacking);
+    QVERIFY(torch::equal(restored.state().tensors.at(std::string(embed) + "[8:12].master"),
+                         rows(mixed, embed).to(torch::kFloat32)));
+    // A mixed state into an optimizer without masters (resumed with another dtype): refused.
+    QVERIFY_THROWS_EXCEPTION(Error, opt_pure.load_state(state));
   }
 
   void missingParameterIsRefused() {

@@ -63,20 +63,26 @@ class TestResume : public QObject {
  private Q_SLOTS:
   void resumeIsBitIdentical_data() {
     QTest::addColumn<int>("k");
-    QTest::newRow("mid-stage (K=5)") << 5;
-    QTest::newRow("at the stage boundary (K=4)") << 4;
+    QTest::addColumn<QString>("dtype");
+    QTest::newRow("mid-stage (K=5)") << 5 << "float32";
+    QTest::newRow("at the stage boundary (K=4)") << 4 << "float32";
+    // bf16 parameters: exact only because checkpoints hold the float32 masters.
+    QTest::newRow("mid-stage, bf16-mixed") << 5 << "bf16-mixed";
+    QTest::newRow("stage boundary, bf16-mixed") << 4 << "bf16-mixed";
   }
 
   void resumeIsBitIdentical() {
     QFETCH(int, k);
+    QFETCH(QString, dtype);
+    const json precision = {{"dtype", dtype.toStdString()}};
     TinyRun run;
     Recorder straight_rec;
     JobControl control;
-    Trainer straight(run.config("straight", two_stages()), control, &straight_rec);
+    Trainer straight(run.config("straight", two_stages(), precision), control, &straight_rec);
     QCOMPARE(straight.run().global_step, int64_t(12));
     const auto expected = snapshot(straight.model());
 
-    const RunConfig split = run.config("split", two_stages());
+    const RunConfig split = run.config("split", two_stages(), precision);
     const TrainResult first = train_until(split, k, false);
     QCOMPARE(first.status, std::string("stopped"));
     QCOMPARE(first.global_step, int64_t(k));
@@ -95,6 +101,10 @@ class TestResume : public QObject {
         read_checkpoint(run.run_dir("straight") + "/checkpoints/step-00000012");
     const CheckpointData b = read_checkpoint(run.run_dir("split") + "/checkpoints/step-00000012");
     QCOMPARE(a.optimizer.size(), b.optimizer.size());
+    const bool masters = std::any_of(a.optimizer.begin(), a.optimizer.end(), [](const auto& t) {
+      return QString::fromStdString(t.first).endsWith(".master") && t.second.scalar_type() == torch::kFloat32;
+    });
+    QCOMPARE(masters, dtype == QStringLiteral("bf16-mixed"));  // float32, beside bf16 weights
     for (const auto& [name, t] : a.optimizer)
       QVERIFY2(bit_identical(t, b.optimizer.at(name)), name.c_str());
     QCOMPARE(a.state.optimizer, b.state.optimizer);

@@ -203,6 +203,30 @@ class TestTrainer : public QObject {
     QCOMPARE(evals.back().value, 1.5);
   }
 
+  // A stop that arrives while the held-out sets are being scored (the hook sees the same
+  // control) ends the run "stopped" with its checkpoint, not "failed: cancelled" (the Runs
+  // page's one-off failure, caught with the run's log tail in the full suite).
+  void stopDuringAnEvaluationStopsTheRunCleanly() {
+    TinyRun run;
+    Recorder rec;
+    JobControl control;
+    Trainer trainer(
+        run.config("stop-in-eval", json::array({stage("a", {"all"}, 8, {{"eval_every_steps", 2}})})),
+        control, &rec);
+    trainer.set_eval_hook([&](LlamaForCausalLMImpl&, const std::string&, int64_t step) {
+      if (step == 4) {
+        control.cancel();  // what glossa-train's "stop" does, mid-evaluation
+        control.check_cancelled();
+      }
+      return json::array();
+    });
+    const TrainResult result = trainer.run();
+    QCOMPARE(result.status, std::string("stopped"));
+    QCOMPARE(result.global_step, int64_t(4));
+    QVERIFY(!result.last_checkpoint.empty());
+    QVERIFY(rec.count("stopped") == 1);
+  }
+
   void controlRequestsAreHonouredBetweenSteps() {
     TinyRun run;
     Recorder rec;
