@@ -146,9 +146,9 @@ JobSpec resize_job() {
       option("new_token_map", OptionType::kString,
              "new_token_map.jsonl (default: TOKENIZER/new_token_map.jsonl)")
           .existing_file(),
-      option("init", OptionType::kString, "How new rows start: eeve, mean, mean_noise, normal")
+      option("init", OptionType::kString, "How new rows start: eeve, decomposition, mean, mean_noise, normal")
           .default_to(defaults.init)
-          .one_of({"eeve", "mean", "mean_noise", "normal"}),
+          .one_of({"eeve", "decomposition", "mean", "mean_noise", "normal"}),
       option("pad_to_multiple", OptionType::kInt,
              "Round the rows up to a multiple of this (e.g. 64; 0 = no padding)")
           .default_to(defaults.pad_to_multiple)

@@ -14,7 +14,7 @@
 namespace glossa {
 
 struct ModelResizeOptions {
-  std::string init = "eeve";    // eeve, mean, mean_noise or normal
+  std::string init = "eeve";    // eeve, decomposition, mean, mean_noise or normal
   int64_t pad_to_multiple = 0;  // rows rounded up to a multiple of this; 0 = none
   double normal_std = 0.02;     // normal: standard deviation
   uint64_t seed = 0;            // mean_noise / normal: generator seed

@@ -19,6 +19,12 @@ struct StrictFields : StrictJson {
       : StrictJson(json, std::move(where), "docs/training-stages.md") {}
 };
 
+std::set<std::string> keys_of(const nlohmann::json& object) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : object.items()) keys.insert(key);
+  return keys;
+}
+
 std::string stage_label(size_t index, const StageConfig& s) {
   return "stage " + std::to_string(index + 1) + (s.name.empty() ? "" : " '" + s.name + "'");
 }
@@ -67,6 +73,7 @@ nlohmann::json StageConfig::to_json() const {
                       {"decay_embeddings", decay_embeddings},
                       {"decay_norms", decay_norms}};
   if (!notes.empty()) j["notes"] = notes;
+  if (!provenance.empty()) j["provenance"] = provenance;
   return j;
 }
 
@@ -100,6 +107,7 @@ StageConfig StageConfig::from_json(const nlohmann::json& json, const std::string
   f.get("clip_grad_norm", s.clip_grad_norm);
   f.get("decay_embeddings", s.decay_embeddings);
   f.get("decay_norms", s.decay_norms);
+  if (const nlohmann::json* p = f.raw("provenance")) s.provenance = provenance_from_json(*p, keys_of(s.to_json()), where);
   f.finish();
   return s;
 }
@@ -112,6 +120,7 @@ nlohmann::json ScheduleConfig::to_json() const {
                       {"pad_vocab_to_multiple", pad_vocab_to_multiple},
                       {"stages", nlohmann::json::array()}};
   if (!notes.empty()) j["notes"] = notes;
+  if (!provenance.empty()) j["provenance"] = provenance;
   if (model) j["model"] = model->to_json();
   for (const StageConfig& s : stages) j["stages"].push_back(s.to_json());
   return j;
@@ -127,10 +136,12 @@ ScheduleConfig ScheduleConfig::from_json(const nlohmann::json& json, const std::
   if (c.init != "pretrained" && c.init != "random")
     fail(where, "field 'init' must be \"pretrained\" or \"random\" (found \"" + c.init + "\")");
   f.get("new_rows_init", c.new_rows_init);
-  static const std::set<std::string> kInits = {"eeve", "mean", "mean_noise", "normal"};
+  static const std::set<std::string> kInits = {"eeve", "decomposition", "mean", "mean_noise",
+                                                "normal"};
   if (!kInits.count(c.new_rows_init))
-    fail(where, "field 'new_rows_init' must be eeve, mean, mean_noise or normal (found \"" +
-                    c.new_rows_init + "\")");
+    fail(where,
+         "field 'new_rows_init' must be eeve, decomposition, mean, mean_noise or normal (found \"" +
+             c.new_rows_init + "\")");
   f.get("pad_vocab_to_multiple", c.pad_vocab_to_multiple);
   if (const nlohmann::json* model = f.raw("model"))
     c.model = ModelConfig::from_json(*model, where + ": field 'model'");
@@ -140,6 +151,11 @@ ScheduleConfig ScheduleConfig::from_json(const nlohmann::json& json, const std::
   for (size_t i = 0; i < stages->size(); ++i)
     c.stages.push_back(
         StageConfig::from_json((*stages)[i], where + ": stages[" + std::to_string(i) + "]"));
+  if (const nlohmann::json* p = f.raw("provenance")) {
+    std::set<std::string> keys = keys_of(c.to_json());
+    keys.insert("model");  // written only when set
+    c.provenance = provenance_from_json(*p, keys, where);
+  }
   f.finish();
   return c;
 }

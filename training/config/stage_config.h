@@ -13,6 +13,7 @@
 
 #include "training/config/lr_schedule.h"
 #include "training/config/model_config.h"
+#include "training/config/provenance.h"
 
 namespace glossa {
 
@@ -20,6 +21,7 @@ struct StageConfig {
   std::string name;                    // shown in the GUI and metrics, e.g. "new input embeddings"
   std::string source;                  // where the stage comes from (paper, section)
   std::string notes;                   // free text: caveats, what differs from the source
+  Provenance provenance;               // key -> "paper: ...", "script: ...", ... (provenance.h)
   std::vector<std::string> trainable;  // selectors (param_groups.h); everything else is frozen
   int64_t budget_steps = 0;            // optimizer steps; set exactly one of steps and tokens
   int64_t budget_tokens = 0;           // tokens (all ranks); steps = ceil(tokens / tokens_per_step)
@@ -58,6 +60,7 @@ struct ScheduleConfig {
   std::string name;                    // e.g. "eeve"
   std::string source;                  // paper / repository the schedule follows
   std::string notes;                   // free text
+  Provenance provenance;               // of the schedule's own keys (init, new_rows_init, model, ...)
   std::string init = "pretrained";     // "pretrained" (load a model) or "random" (from scratch)
   std::optional<ModelConfig> model;    // shape for init "random" (a config.json block)
   std::string new_rows_init = "eeve";  // vocab_resize.h: eeve | mean | mean_noise | normal

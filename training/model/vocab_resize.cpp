@@ -84,10 +84,12 @@ int64_t first_output_piece(const NewTokenEntry& r, const std::vector<int64_t>& s
 
 NewRowInit new_row_init_from_string(const std::string& text, const std::string& where) {
   if (text == "eeve") return NewRowInit::kEeve;
+  if (text == "decomposition") return NewRowInit::kDecomposition;
   if (text == "mean") return NewRowInit::kMean;
   if (text == "mean_noise") return NewRowInit::kMeanNoise;
   if (text == "normal") return NewRowInit::kNormal;
-  fail(where, "unknown init '" + text + "' (expected eeve, mean, mean_noise or normal)");
+  fail(where, "unknown init '" + text +
+                  "' (expected eeve, decomposition, mean, mean_noise or normal)");
 }
 
 ResizedVocabulary resize_vocabulary(const torch::Tensor& embed, const torch::Tensor& head,
@@ -102,7 +104,8 @@ ResizedVocabulary resize_vocabulary(const torch::Tensor& embed, const torch::Ten
     fail(kWhere, "new vocabulary " + std::to_string(new_vocab) + " is smaller than the base's " +
                      std::to_string(old_vocab) + " (shrinking is not supported)");
   const bool eeve = options.init == NewRowInit::kEeve;
-  check_map(map, old_vocab, new_vocab, eeve);
+  const bool pieces = eeve || options.init == NewRowInit::kDecomposition;  // rows from base pieces
+  check_map(map, old_vocab, new_vocab, pieces);
 
   ResizedVocabulary out;
   out.token_count = new_vocab;
@@ -113,10 +116,10 @@ ResizedVocabulary resize_vocabulary(const torch::Tensor& embed, const torch::Ten
   const auto grow = [&](const torch::Tensor& old, bool is_head) {
     const torch::Tensor old32 = old.detach().to(torch::kCPU, torch::kFloat32);  // (V, C)
     torch::Tensor fresh = generic_rows(old32, added, options, gen);             // (added, C)
-    if (eeve) {
+    if (pieces) {
       for (const NewTokenEntry& r : map) {
         const int64_t row = r.id - old_vocab;
-        if (!is_head) {
+        if (!is_head || !eeve) {  // decomposition: the head's pieces' mean too
           fresh[row] = old32.index_select(0, torch::tensor(r.base_ids)).mean(0);
         } else if (const int64_t first = first_output_piece(r, options.special_ids); first >= 0) {
           fresh[row] = old32[first];

@@ -4,12 +4,14 @@
 //   eeve        input row = mean of the input rows of the token's base pieces; output row = the
 //               output row of its first base piece that is not whitespace or special
 //               (EEVE, arXiv 2402.14714); no such piece: the mean of the old output rows
+//   decomposition  input row and output row = the mean of the base pieces' rows of the same
+//               matrix (RedWhale, arXiv 2408.11294: token decomposition for embedding and head)
 //   mean        every new row = mean of the old rows of its matrix
 //   mean_noise  transformers' mean_resizing: N(mean, 1e-9 × covariance of the old rows), the
 //               plain mean when that covariance is not positive definite
 //   normal      N(0, normal_std)
 // Padding rows past V' (never a token id) get the method's value without a map entry: the
-// mean for eeve and mean, a sample for mean_noise and normal.
+// mean for eeve, decomposition and mean, a sample for mean_noise and normal.
 #pragma once
 
 #include "training/torch_core.h"
@@ -23,7 +25,7 @@
 
 namespace glossa {
 
-enum class NewRowInit { kEeve, kMean, kMeanNoise, kNormal };
+enum class NewRowInit { kEeve, kDecomposition, kMean, kMeanNoise, kNormal };
 NewRowInit new_row_init_from_string(const std::string& text, const std::string& where);
 
 struct VocabResizeOptions {

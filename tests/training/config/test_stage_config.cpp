@@ -3,6 +3,8 @@
 // reports every problem of a schedule against a model before any compute.
 #include <QtTest>
 
+#include "base/file_util.h"
+
 #include "support/test_support.h"
 #include "support/llama_names.h"
 #include "base/error.h"
@@ -139,6 +141,36 @@ class TestStageConfig : public QObject {
     }
     const ScheduleConfig small = ScheduleConfig::load(preset("from_scratch_llammlein_120m.json"));
     QCOMPARE(small.model->parameter_count() / 1000000, int64_t(124));  // "120M" (untied)
+  }
+
+  // Every value a preset file sets says where it comes from (paper, script, default,
+  // assumption or reading), schedule keys and stage keys alike; a malformed provenance is refused.
+  void everyPresetValueHasAProvenance() {
+    for (const char* file :
+         {"eeve.json", "chinese_llama.json", "redwhale.json", "from_scratch_llammlein_120m.json",
+          "from_scratch_llammlein_1b.json"}) {
+      const nlohmann::json raw = nlohmann::json::parse(glossa::read_file(preset(file)));
+      const ScheduleConfig c = ScheduleConfig::load(preset(file));
+      const auto check = [&](const nlohmann::json& object, const Provenance& provenance,
+                             const std::string& where) {
+        for (const auto& [key, value] : object.items()) {
+          if (key == "name" || key == "source" || key == "notes" || key == "provenance" ||
+              key == "stages")
+            continue;
+          const auto it = provenance.find(key);
+          QVERIFY2(it != provenance.end(), (where + ": no provenance for '" + key + "'").c_str());
+          QVERIFY2(!provenance_kind(it->second).empty(), it->second.c_str());
+        }
+      };
+      check(raw, c.provenance, file);
+      for (size_t i = 0; i < c.stages.size(); ++i)
+        check(raw["stages"][i], c.stages[i].provenance, std::string(file) + " stage " + std::to_string(i + 1));
+    }
+    nlohmann::json bad = nlohmann::json::parse(glossa::read_file(preset("eeve.json")));
+    bad["stages"][0]["provenance"]["peak_lr"] = "somewhere";
+    QVERIFY_THROWS_EXCEPTION(glossa::Error, ScheduleConfig::from_json(bad, "bad"));
+    bad["stages"][0]["provenance"] = {{"peek_lr", "paper: x"}};
+    QVERIFY_THROWS_EXCEPTION(glossa::Error, ScheduleConfig::from_json(bad, "bad"));
   }
 
   void validationListsEveryProblemBeforeCompute() {

@@ -62,6 +62,23 @@ class TestVocabResize : public QObject {
     QVERIFY2(torch::allclose(r.head.narrow(0, 4, 5), expected_head), c10::str(r.head).c_str());
   }
 
+  // RedWhale's token decomposition: the head row is the mean of the pieces' head rows too (the
+  // same pieces and matrix as the EEVE case above; the input rows are EEVE's).
+  void decompositionInitAveragesThePiecesInBothMatrices() {
+    const torch::Tensor embed =
+        torch::tensor({1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f, 8.f}).view({4, 2});
+    const torch::Tensor head = embed * 10;
+    VocabResizeOptions o;
+    o.init = NewRowInit::kDecomposition;
+    o.special_ids = {1};
+    const ResizedVocabulary eeve = resize_vocabulary(embed, head, 8, hand_map(), {});
+    const ResizedVocabulary r = resize_vocabulary(embed, head, 8, hand_map(), o);
+    QVERIFY(torch::equal(r.embed, eeve.embed));
+    QVERIFY(torch::allclose(r.head.narrow(0, 4, 4), r.embed.narrow(0, 4, 4) * 10));
+    QVERIFY(torch::equal(r.head.narrow(0, 0, 4), head));
+    QCOMPARE(new_row_init_from_string("decomposition", "test"), NewRowInit::kDecomposition);
+  }
+
   void tiedModelsGrowOnlyTheEmbeddingAndOldRowsKeepTheirBits() {
     torch::manual_seed(1);
     const torch::Tensor embed = torch::randn({4, 3}).to(torch::kBFloat16);
