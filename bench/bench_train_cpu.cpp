@@ -1,11 +1,11 @@
 // Training throughput of Glossa's training step: LlamaForCausalLM (default attention) + masked
 // AdamW over every parameter + global-norm clipping, the same step the trainer runs, fp32 on the
-// CPU by default, or bf16 on CUDA (the trainer's precision there: bf16 parameters, gradients and
-// moments). Writes the initial weights (HF folder) and the batches so bench/train_cpu_peer.py can
+// CPU by default; --dtype bf16-mixed (the trainer's CUDA default: bf16 parameters and gradients,
+// float32 masters and moments) or bfloat16 (pure). Writes the initial weights (HF folder) and the batches so bench/train_cpu_peer.py can
 // train transformers' LlamaForCausalLM with torch.optim.AdamW from the same start on the same
 // data; bench/train_cpu.sh (CPU) and bench/train_gpu.sh (GPU) run both and compare.
 //   glossa-bench-train-cpu --shape stories260K|10M|tinyllama --threads N --steps S --batch B
-//                          --seq T --out DIR [--device cpu|cuda] [--dtype float32|bfloat16]
+//                          --seq T --out DIR [--device cpu|cuda] [--dtype float32|bf16-mixed|bfloat16]
 //                          [--peak-tflops P]
 // Prints one JSON line: shape, parameters, device, dtype, threads, tokens_per_s (steps after the
 // first `--warmup`; on CUDA each step is timed between device synchronisations), losses (every
@@ -93,8 +93,8 @@ Options parse(int argc, char** argv) {
   }
   if (o.steps <= o.warmup) fail("--steps", "must exceed --warmup");
   if (o.device != "cpu" && o.device != "cuda") fail("--device", "cpu or cuda, not " + o.device);
-  if (o.dtype != "float32" && o.dtype != "bfloat16")
-    fail("--dtype", "float32 or bfloat16, not " + o.dtype);
+  if (o.dtype != "float32" && o.dtype != "bfloat16" && o.dtype != "bf16-mixed")
+    fail("--dtype", "float32, bf16-mixed or bfloat16, not " + o.dtype);
   if (o.device == "cuda" && !torch::cuda::is_available())
     fail("--device", "cuda asked for, but LibTorch sees no CUDA device");
   return o;
@@ -134,7 +134,7 @@ Batch to_batch(const torch::Tensor& window) {
 // The trainer's own step (training_step.h) for every parameter: fused cross-entropy, masked
 // AdamW, clipping.
 std::unique_ptr<StepOptimizer> full_step_optimizer(const NamedParams& params,
-                                                   const ModelConfig& config) {
+                                                   const ModelConfig& config, bool fp32_master) {
   std::vector<std::string> names;
   for (const auto& [name, tensor] : params) names.push_back(name);
   StageConfig stage;
@@ -143,7 +143,9 @@ std::unique_ptr<StepOptimizer> full_step_optimizer(const NamedParams& params,
   const ParamGroups groups = ParamGroups::build(names, config.vocab_size, config.vocab_size);
   const FreezePlan plan = build_freeze_plan(stage, groups);
   apply_requires_grad(params, plan);
-  return make_step_optimizer(params, plan, AdamWSettings::from_stage(stage));
+  AdamWSettings settings = AdamWSettings::from_stage(stage);
+  settings.fp32_master = fp32_master;  // bf16-mixed: float32 masters and moments
+  return make_step_optimizer(params, plan, settings);
 }
 
 }  // namespace
@@ -157,14 +159,14 @@ int main(int argc, char** argv) try {
   torch::manual_seed(o.seed);
   ModelInit init;
   init.device = torch::Device(o.device);
-  init.dtype = o.dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
+  init.dtype = o.dtype == "float32" ? torch::kFloat32 : torch::kBFloat16;
   LlamaForCausalLM model(config, init);
   const bool cuda = init.device.is_cuda();
   save_hf_model(model, o.out + "/init");
   const torch::Tensor batches = make_batches(o, config.vocab_size);
 
   const NamedParams params = named(model);
-  const std::unique_ptr<StepOptimizer> optimizer = full_step_optimizer(params, config);
+  const std::unique_ptr<StepOptimizer> optimizer = full_step_optimizer(params, config, o.dtype == "bf16-mixed");
   StepOptions options;
   options.lr = o.lr;
   options.clip_grad_norm = 1.0;

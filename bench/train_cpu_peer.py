@@ -4,7 +4,7 @@ weights and on the batches the Glossa benchmark wrote, in the same precision (fp
 on CUDA bf16 parameters, gradients and moments, like Glossa's trainer). Prints one JSON line
 like it. On CUDA each step is timed between device synchronisations.
   python bench/train_cpu_peer.py DIR --threads N --steps S --batch B --seq T [--warmup W]
-                                 [--lr LR] [--device cpu|cuda] [--dtype float32|bfloat16]
+                                 [--lr LR] [--device cpu|cuda] [--dtype float32|bf16-mixed|bfloat16]
 """
 import argparse, json, time
 
@@ -23,9 +23,12 @@ def main():
     ap.add_argument("--seq", type=int, required=True)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bf16-mixed", "bfloat16"])
     a = ap.parse_args()
-    dtype = getattr(torch, a.dtype)
+    # bf16-mixed: float32 parameters and AdamW state, forward under torch.autocast(bfloat16)
+    # (PyTorch AMP, the usual peer of Glossa's float32 masters with bf16 compute).
+    mixed = a.dtype == "bf16-mixed"
+    dtype = torch.float32 if mixed else getattr(torch, a.dtype)
     sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     torch.set_num_threads(a.threads)
     model = LlamaForCausalLM.from_pretrained(a.dir + "/init", dtype=dtype,
@@ -42,7 +45,8 @@ def main():
         sync()
         start = time.perf_counter()
         window = ids[step]
-        logits = model(input_ids=window[:, :-1]).logits
+        with torch.autocast(device_type=a.device, dtype=torch.bfloat16, enabled=mixed):
+            logits = model(input_ids=window[:, :-1]).logits
         loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, vocab),
                                                  window[:, 1:].reshape(-1))
         loss.backward()

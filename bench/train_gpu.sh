@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # GPU training throughput and MFU of Glossa beside transformers + torch.optim.AdamW (the peer):
-# the TinyLlama-1.1B shape at sequence 2048 in bf16 on one CUDA device, same initial weights,
+# the TinyLlama-1.1B shape at sequence 2048 in bf16-mixed (float32 masters; DTYPE=bfloat16 for
+# pure bf16) on one CUDA device, same initial weights,
 # same batches, same optimizer settings, in the same run (docs/gpu-node.md):
 #   bench/train_gpu.sh [WORK_DIR]
 # Environment: BUILD (default build: a build with glossa-bench-train-cpu against this machine's
 # LibTorch), PYTHON (default python3, with torch and transformers), SHAPE (tinyllama), DEVICE
-# (cuda), DTYPE (bfloat16), BATCH (4), SEQ (2048), STEPS (10), WARMUP (untimed first steps, 3),
+# (cuda), DTYPE (bf16-mixed), BATCH (4), SEQ (2048), STEPS (10), WARMUP (untimed first steps, 3),
 # PEAK_TFLOPS (989: H100 / H200 SXM dense bf16; MFU = flops_per_token x tokens/s / peak, the
 # trainer's formula, docs/run-config.md). Prints a Markdown row: tokens/s and MFU of both, the
 # ratio, and the largest loss difference over all steps.
@@ -16,7 +17,7 @@ python=${PYTHON:-python3}
 bench=$build/bin/glossa-bench-train-cpu
 [[ -x $bench ]] || { echo "no $bench: build the project with GLOSSA_BUILD_TRAINING=ON" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
-shape=${SHAPE:-tinyllama} device=${DEVICE:-cuda} dtype=${DTYPE:-bfloat16}
+shape=${SHAPE:-tinyllama} device=${DEVICE:-cuda} dtype=${DTYPE:-bf16-mixed}
 batch=${BATCH:-4} seq=${SEQ:-2048} steps=${STEPS:-10} warmup=${WARMUP:-3}
 peak=${PEAK_TFLOPS:-989}
 mkdir -p "$work"

@@ -4,7 +4,7 @@
 #   bash packaging/gpu_node.sh prepare   # here, on Debian 12 with apt: fetch the headers the
 #                                        # engine needs into .device-deps/ (ignored by git)
 #   bash packaging/gpu_node.sh build     # on the node: engine-only build into build-gpu/
-#   bash packaging/gpu_node.sh bench     # on the node: bench/train_gpu.sh (TinyLlama, bf16)
+#   bash packaging/gpu_node.sh bench     # on the node: bench/train_gpu.sh (TinyLlama, bf16-mixed)
 #   bash packaging/gpu_node.sh parity    # on the node: logits vs transformers in bf16 on CUDA
 # Environment: PYTHON (default python3: the node's torch and transformers), BUILD (build-gpu).
 set -euo pipefail

@@ -71,9 +71,10 @@ QString plan_markdown(const json& p) {
                           .arg(QLocale().toString(base), QLocale().toString(rows),
                                QLocale().toString(rows - base))
                     : QObject::tr("Vocabulary %1 rows.\n\n").arg(QLocale().toString(rows));
-  md += QObject::tr("**Runs on** %1, %2 rank(s).\n\n")
+  md += QObject::tr("**Runs on** %1, %2 rank(s), in %3.\n\n")
             .arg(p.value("device", "cpu") == "cuda" ? QObject::tr("CUDA GPUs") : QObject::tr("the CPU"))
-            .arg(p.value("world_size", 1));
+            .arg(p.value("world_size", 1))
+            .arg(q(p.value("config", json::object()), "dtype"));
   if (p.value("run_dir_in_use", false))
     md += QObject::tr("**The run folder is used by a run that has not ended.**\n\n");
   md += QObject::tr("| # | stage | trains | budget | sequence | micro-batch | peak lr |\n|---|---|---|---|---|---|---|\n");
@@ -183,11 +184,18 @@ QWidget* NewRunDialog::build_form() {
   where->addWidget(gpus_, 1);
   form->addRow(tr("Runs on:"), where);
   form->addRow(tr("Threads:"), threads_);
+  dtype_ = new QComboBox;
+  dtype_->addItem(tr("default: bf16-mixed on GPUs, float32 on the CPU"), QString());
+  dtype_->addItem(tr("float32"), QStringLiteral("float32"));
+  dtype_->addItem(tr("bf16-mixed (float32 masters)"), QStringLiteral("bf16-mixed"));
+  dtype_->addItem(tr("bfloat16, pure (less memory; small updates are lost)"), QStringLiteral("bfloat16"));
+  dtype_->setToolTip(tr("docs/run-config.md, \"Precision\""));
+  form->addRow(tr("Precision:"), dtype_);
   for (QSpinBox* b : {steps_, seq_len_, micro_batch_, eval_every_, ranks_, threads_})
     connect(b, &QSpinBox::valueChanged, this, &NewRunDialog::schedule_plan);
   connect(lr_, &QDoubleSpinBox::valueChanged, this, &NewRunDialog::schedule_plan);
   connect(gpus_, &QLineEdit::textChanged, this, &NewRunDialog::schedule_plan);
-  for (QComboBox* c : {start_from_, device_})
+  for (QComboBox* c : {start_from_, device_, dtype_})
     connect(c, &QComboBox::currentIndexChanged, this, &NewRunDialog::schedule_plan);
   auto* widget = new QWidget;
   auto* column = new QVBoxLayout(widget);
@@ -218,6 +226,7 @@ void NewRunDialog::set_request(const NewRunRequest& r) {
   eval_every_->setValue(int(r.eval_every_steps));
   threads_->setValue(int(r.threads));
   device_->setCurrentIndex(std::max(0, device_->findData(r.device)));
+  dtype_->setCurrentIndex(std::max(0, dtype_->findData(r.dtype)));
   ranks_->setValue(r.ranks);
   QStringList gpus;
   for (int g : r.gpus) gpus << QString::number(g);
@@ -247,6 +256,7 @@ NewRunRequest NewRunDialog::request() const {
   r.eval_every_steps = eval_every_->value();
   r.threads = threads_->value();
   r.device = device_->currentData().toString();
+  r.dtype = dtype_->currentData().toString();
   r.ranks = ranks_->value();
   for (const QString& g : gpus_->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) r.gpus << g.trimmed().toInt();
   return r;
@@ -256,7 +266,7 @@ void NewRunDialog::schedule_plan() {
   const bool file = start_from_->currentData() == kFileMode;
   config_file_->setEnabled(file);
   for (QWidget* w : std::initializer_list<QWidget*>{run_dir_, model_, tokenizer_, token_map_, sources_, heldout_,
-                                                    steps_, seq_len_, micro_batch_, lr_, eval_every_, threads_})
+                                                    steps_, seq_len_, micro_batch_, lr_, eval_every_, threads_, dtype_})
     w->setEnabled(!file);
   gpus_->setEnabled(device_->currentData() == QLatin1String("cuda"));
   planned_ = false;

@@ -63,6 +63,7 @@ class NewRunDialog : public QDialog {
   QDoubleSpinBox* lr_;
   QSpinBox* eval_every_;
   QComboBox* device_;
+  QComboBox* dtype_;
   QSpinBox* ranks_;
   QLineEdit* gpus_;
   QSpinBox* threads_;

@@ -39,6 +39,7 @@ json NewRunRequest::config() const {
   if (!tokenizer.isEmpty()) c["tokenizer"] = {{"path", s(tokenizer)}};
   if (!new_token_map.isEmpty()) c["new_token_map"] = s(new_token_map);
   if (seq_len > 0) c["eval"] = {{"seq_len", seq_len}};
+  if (!dtype.isEmpty()) c["dtype"] = s(dtype);
   return c;
 }
 

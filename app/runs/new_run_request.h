@@ -36,6 +36,8 @@ struct NewRunRequest {
   qint64 eval_every_steps = 0;
   qint64 threads = 0;  // torch threads per rank; 0 = torch's default
 
+  QString dtype;  // "" = the run's default (bf16-mixed on CUDA, float32 on the CPU), float32,
+                  // bf16-mixed or bfloat16 (docs/run-config.md, "Precision")
   QString device = QStringLiteral("cpu");  // "cpu" or "cuda"
   int ranks = 1;                            // processes (CPU: Gloo; CUDA: one GPU each)
   QList<int> gpus;                          // cuda: physical indices, one per rank; empty = 0..N-1

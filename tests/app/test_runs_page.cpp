@@ -56,6 +56,13 @@ class TestRunsPage : public QObject {
     QVERIFY2(checked.takeFirst().front().toBool(), qPrintable(dialog->plan_text()));
     QCOMPARE(dialog->plan().at("model").at("layers").get<int64_t>(), int64_t(2));
     QVERIFY2(dialog->plan_text().contains(QStringLiteral("layers")), qPrintable(dialog->plan_text()));
+    QVERIFY2(dialog->plan_text().contains(QStringLiteral("in float32")), qPrintable(dialog->plan_text()));
+    glossa::app::NewRunRequest pure = request;  // a precision chosen in the form reaches RUN.json
+    pure.config_file.clear();
+    pure.dtype = QStringLiteral("bfloat16");
+    QCOMPARE(pure.config().at("dtype").get<std::string>(), std::string("bfloat16"));
+    pure.dtype.clear();
+    QVERIFY(!pure.config().contains("dtype"));  // the run's default
     QVERIFY(!QFile::exists(dir_.filePath("run/metrics.sqlite")));  // planning wrote nothing
     if (const char* shots = std::getenv("GLOSSA_SCREENSHOTS"))
       dialog->grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/new-run.png"));

@@ -54,7 +54,9 @@ def train(path, case_path):
             ids = tensor(m["inputs"], m["B"], m["T"])
             targets = tensor(m["targets"], m["B"], m["T"])
             targets[tensor(m["mask"], m["B"], m["T"]) == 0] = -100
-            logits = model(input_ids=ids).logits.float()
+            # bf16-mixed: float32 parameters and AdamW state, bf16 compute (PyTorch AMP).
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=case.get("mixed", False)):
+                logits = model(input_ids=ids).logits.float()
             s = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)),
                                                   targets.view(-1), ignore_index=-100,
                                                   reduction="sum")
