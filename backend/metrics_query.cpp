@@ -1,6 +1,7 @@
 #include "backend/metrics_query.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -97,6 +98,18 @@ std::optional<SeriesName> parse_series(const std::string& series) {
   }
   for (const auto& [key, column] : step_columns())
     if (key == series) return SeriesName{false, column, "", ""};
+  // lr:GROUP and grad_norm:GROUP: one parameter group's value from the step's JSON object. The
+  // group name goes into SQL, so only the characters group names use are accepted.
+  for (const char* json_series : {"lr", "grad_norm"}) {
+    const std::string prefix = std::string(json_series) + ":";
+    if (series.rfind(prefix, 0) != 0) continue;
+    const std::string group = series.substr(prefix.size());
+    const bool plain = !group.empty() && std::all_of(group.begin(), group.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+    });
+    if (!plain) return std::nullopt;
+    return SeriesName{false, "json_extract(" + std::string(json_series) + "_json, '$.\"" + group + "\"')", "", ""};
+  }
   return std::nullopt;
 }
 

@@ -41,7 +41,9 @@ struct SeriesName {
   std::string set_or_task, metric;  // eval series
 };
 
-// nullopt for a name that is neither.
+// nullopt for a name that is neither. Step series: loss, grad_norm, lr (the first group),
+// tokens_per_s, mfu, step_time_s, peak_mem_bytes, and lr:GROUP / grad_norm:GROUP for one
+// parameter group (names of letters, digits, '_', '.', '-').
 std::optional<SeriesName> parse_series(const std::string& series);
 
 // The SQL expression for an x axis of the steps table ("step", "tokens", "time"); nullopt else.

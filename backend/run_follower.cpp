@@ -39,6 +39,16 @@ json first_lr(const SqliteStatement& q, int i) {
   return std::isfinite(lr) ? json(lr) : json(nullptr);
 }
 
+// A per-group object (lr_json, grad_norm_json) with non-finite values as null, or null.
+json groups_or_null(const SqliteStatement& q, int i) {
+  if (q.column_is_null(i)) return nullptr;
+  json groups = json::parse(q.column_text(i), nullptr, false);
+  if (!groups.is_object()) return nullptr;
+  for (auto& [group, value] : groups.items())
+    if (!value.is_number() || !std::isfinite(value.get<double>())) value = nullptr;
+  return groups;
+}
+
 int64_t nanoseconds(const timespec& t) { return int64_t(t.tv_sec) * 1000000000 + t.tv_nsec; }
 
 }  // namespace
@@ -90,7 +100,7 @@ void RunFollower::start_new_attempt(double since_time, int64_t floor_step) {
 void RunFollower::read_steps(FollowUpdate& out) {
   SqliteStatement q(*db_,
                     "SELECT step, stage, tokens, loss, lr_json, grad_norm, tokens_per_s, mfu, "
-                    "step_time_s, peak_mem_bytes, time FROM steps "
+                    "step_time_s, peak_mem_bytes, time, grad_norm_json FROM steps "
                     "WHERE step > ?1 AND (step > ?2 OR time >= ?3) ORDER BY step LIMIT ?4");
   q.bind(1, last_step_).bind(2, rewrite_below_).bind(3, since_time_).bind(4, kMaxStepsPerPoll);
   while (q.step()) {
@@ -105,7 +115,9 @@ void RunFollower::read_steps(FollowUpdate& out) {
                          {"mfu", real_or_null(q, 7)},
                          {"step_time_s", real_or_null(q, 8)},
                          {"peak_mem_bytes", int_or_null(q, 9)},
-                         {"time", real_or_null(q, 10)}});
+                         {"time", real_or_null(q, 10)},
+                         {"lr_groups", groups_or_null(q, 4)},
+                         {"grad_norm_groups", groups_or_null(q, 11)}});
     if (step <= rewrite_below_) out.rewritten = true;
     last_step_ = step;
   }

@@ -89,6 +89,7 @@ json RunSupervisor::list_series(const json& params) {
     for (const std::string& key : step_series_keys()) names.push_back(key);
     json stages;
     try {
+      for (const std::string& g : group_series_names(path)) names.push_back(g);
       for (const std::string& e : eval_series_names(path)) names.push_back(e);
       stages = stage_spans(path);
     } catch (const std::exception& e) {

@@ -112,6 +112,23 @@ std::vector<std::string> eval_series_names(const std::string& metrics_path) {
   return names;
 }
 
+std::vector<std::string> group_series_names(const std::string& metrics_path) {
+  struct stat st{};
+  if (::stat(metrics_path.c_str(), &st) != 0) return {};
+  SqliteDb db(metrics_path);
+  if (!has_table(db, "steps")) return {};
+  SqliteStatement q(db,
+                    "SELECT DISTINCT j.key FROM (SELECT lr_json FROM steps WHERE step IN "
+                    "(SELECT MAX(step) FROM steps GROUP BY stage) ORDER BY step) s, "
+                    "json_each(s.lr_json) j");
+  std::vector<std::string> groups;
+  while (q.step()) groups.push_back(q.column_text(0));
+  std::vector<std::string> names;
+  for (const char* series : {"lr:", "grad_norm:"})
+    for (const std::string& g : groups) names.push_back(series + g);
+  return names;
+}
+
 nlohmann::json stage_spans(const std::string& metrics_path) {
   nlohmann::json spans = nlohmann::json::array();
   struct stat st{};

@@ -56,4 +56,8 @@ std::vector<std::string> eval_series_names(const std::string& metrics_path);
 // Empty when nothing is logged yet.
 nlohmann::json stage_spans(const std::string& metrics_path);
 
+// "lr:GROUP" and "grad_norm:GROUP" for every parameter group a stage of the run logged (read
+// from each stage's last step), in order; empty before the first step.
+std::vector<std::string> group_series_names(const std::string& metrics_path);
+
 }  // namespace glossa::backend

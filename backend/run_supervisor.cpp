@@ -227,7 +227,11 @@ json RunSupervisor::resume_from_checkpoint(const json& params) {
   if (!row.owned) invalid_state(row, "attached read-only: resume it where it was launched");
   if (row.state != "failed" && row.state != "stopped")
     invalid_state(row, "only a failed or stopped run can be resumed; it is " + row.state);
-  if (trainers_alive(*w)) invalid_state(row, "its trainers are still ending: retry in a moment");
+  if (trainers_alive(*w))  // "stopped" is read from status.json before the processes exit
+    throw RpcException(protocol::kInvalidState,
+                       "run " + std::to_string(row.id) + " (" + row.run_dir +
+                           "): its trainers are still ending: retry in a moment",
+                       {{"state", row.state}, {"retry_after_ms", 500}});
   if (WatchedPtr newer = find_dir(row.run_dir); newer && newer != w)
     invalid_state(row, "run " + std::to_string(newer->row.id) +
                            " was started in this directory since: resume that one");

@@ -208,8 +208,8 @@ std::vector<MethodDef> run_query_methods() {
        "A metric series of one or more runs, downsampled to max_points",
        {{"runs", kArray, true, "Run ids (integers)"},
         {"series", kString, true,
-         "loss, grad_norm, tokens_per_s, mfu, step_time_s, peak_mem_bytes, lr, or "
-         "eval:SET_OR_TASK:METRIC"},
+         "loss, grad_norm, tokens_per_s, mfu, step_time_s, peak_mem_bytes, lr (first group), "
+         "lr:GROUP, grad_norm:GROUP, or eval:SET_OR_TASK:METRIC"},
         {"x", kString, false, "step (default), tokens or time"},
         {"from", kNumber, false, "Lowest x (inclusive)"},
         {"to", kNumber, false, "Highest x (inclusive)"},
@@ -222,15 +222,17 @@ std::vector<MethodDef> run_query_methods() {
          "min": [6.02, 5.71, 5.44, 5.19], "max": [10.41, 6.08, 5.77, 5.52],
          "last": [6.05, 5.74, 5.46, 5.23]}]})"_json},
       {"metrics.series",
-       "The series each run has: the step series, and eval:SET_OR_TASK:METRIC for every "
-       "held-out set and benchmark evaluated so far",
+       "The series each run has: the step series, lr:GROUP and grad_norm:GROUP for every "
+       "parameter group, and eval:SET_OR_TASK:METRIC for every held-out set and benchmark "
+       "evaluated so far",
        {{"runs", kArray, true, "Run ids (integers)"}},
        {{"runs", kArray, true,
          "Per run: id, series (names metrics.query takes), stages ({name, from, to}: the first "
          "and last logged step of each stage, each {step, tokens, time})"}},
        R"({"runs": [3]})"_json,
        R"({"runs": [{"id": 3, "series": ["loss", "lr", "grad_norm", "tokens_per_s", "mfu",
-         "step_time_s", "peak_mem_bytes", "eval:korean_heldout:bits_per_byte",
+         "step_time_s", "peak_mem_bytes", "lr:embed.new", "grad_norm:embed.new",
+         "eval:korean_heldout:bits_per_byte",
          "eval:korean_heldout:loss", "eval:english_heldout:bits_per_byte",
          "eval:english_heldout:loss", "eval:kobest_boolq:acc"],
          "stages": [{"name": "1 new input embeddings",

@@ -80,11 +80,12 @@ std::vector<NotificationDef> run_state_notifications() {
        "New step rows of a run's metrics (batched; NaN is sent as null)",
        {run_id(),
         {"rows", kArray, true,
-         "Per step: step, stage, tokens, loss, lr, grad_norm, tokens_per_s, mfu, step_time_s, "
-         "peak_mem_bytes, time"}},
+         "Per step: step, stage, tokens, loss, lr (first group), grad_norm, tokens_per_s, mfu, "
+         "step_time_s, peak_mem_bytes, time, lr_groups and grad_norm_groups ({group: value})"}},
        R"({"id": 3, "rows": [{"step": 57, "stage": "new embeddings", "tokens": 233472,
          "loss": 5.23, "lr": 0.0001, "grad_norm": 0.87, "tokens_per_s": 10234.0, "mfu": null,
-         "step_time_s": 0.4, "peak_mem_bytes": 21474836480, "time": 1795431062.4}]})"_json},
+         "step_time_s": 0.4, "peak_mem_bytes": 21474836480, "time": 1795431062.4,
+         "lr_groups": {"embed.new": 0.0001}, "grad_norm_groups": {"embed.new": 0.87}}]})"_json},
       {"run.eval",
        "New evaluation results (held-out sets and benchmarks)",
        {run_id(),

@@ -14,6 +14,7 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QTextStream>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "app/backend_client.h"
@@ -100,7 +101,12 @@ QWidget* RunsPage::build_controls() {
                                 std::pair{QStringLiteral("resume"), "media-playback-start"},
                                 std::pair{QStringLiteral("checkpoint"), "document-save"},
                                 std::pair{QStringLiteral("stop"), "media-playback-stop"}})
-    button(c.at(0).toUpper() + c.mid(1), tr("%1 the selected runs").arg(c), [this, c = c] { control(c); }, icon);
+    button(c.at(0).toUpper() + c.mid(1),
+           c == QLatin1String("resume")
+               ? tr("Resume the selected runs: a paused run goes on; a stopped or failed one starts "
+                    "again from its last checkpoint")
+               : tr("%1 the selected runs").arg(c),
+           [this, c = c] { control(c); }, icon);
   row->addStretch(1);
   row = new QHBoxLayout;
   rows->addLayout(row);
@@ -188,7 +194,9 @@ void RunsPage::add_series(const QString& name) {
   // eval:SET:METRIC -> "SET: METRIC" (held-out loss and bits per byte, benchmark scores), and
   // once per metric "every set: METRIC" (eval:*:METRIC): Korean beside English, so forgetting shows.
   const QStringList parts = name.split(QLatin1Char(':'));
-  const QString label = parts.size() == 3 ? tr("%1: %2").arg(parts[1], QString(parts[2]).replace('_', ' ')) : name;
+  QString label = parts.size() == 3 ? tr("%1: %2").arg(parts[1], QString(parts[2]).replace('_', ' ')) : name;
+  if (parts.size() == 2)  // lr:GROUP, grad_norm:GROUP
+    label = (parts[0] == QLatin1String("lr") ? tr("learning rate: %1") : tr("gradient norm: %1")).arg(parts[1]);
   const QSignalBlocker quiet(series_);
   if (parts.size() == 3 && parts[1] != QLatin1String("*")) {
     if (!eval_sets_.contains(parts[1])) eval_sets_ << parts[1];
@@ -290,11 +298,15 @@ void RunsPage::on_notification(const QString& method, const json& params) {
   if (series.rfind("eval:", 0) == 0) return;  // eval points come with run.eval
   QVector<double> xs, ys;
   auto& stages = stages_[id];
+  // lr:GROUP / grad_norm:GROUP live in the row's lr_groups / grad_norm_groups objects.
+  const size_t colon = series.find(':');
+  const std::string field = colon == std::string::npos ? series : series.substr(0, colon) + "_groups";
   for (const json& row : params.value("rows", json::array())) {
     const double x = x_of(row);
-    const auto v = row.find(series);
+    const json& holder = colon == std::string::npos ? row : row.value(field, json::object());
+    const auto v = holder.find(colon == std::string::npos ? series : series.substr(colon + 1));
     xs << x;
-    ys << (v != row.end() && v->is_number() ? v->get<double>() : qQNaN());
+    ys << (v != holder.end() && v->is_number() ? v->get<double>() : qQNaN());
     const QString stage = QString::fromStdString(row.value("stage", ""));
     if (!stage.isEmpty() && (stages.empty() || stages.back().second != stage)) stages.emplace_back(x, stage);
   }
@@ -387,12 +399,32 @@ void RunsPage::attach_run(const QString& run_dir) {
 }
 
 void RunsPage::control(const QString& command) {
-  for (qint64 id : selected_runs())
-    client_->call("run." + command, {{"id", id}}, [this, id, command](const json& r, const protocol::RpcError* e) {
-      if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
-      model_->upsert(r.at("run"));
-      show_status(tr("Run %1: %2 asked").arg(id).arg(command));
-    });
+  for (qint64 id : selected_runs()) {
+    // Resume on a run that has ended (stopped or failed) starts it again from its last
+    // checkpoint; on a paused one it lets it go on.
+    const QString state = model_->state_of(id);
+    const bool ended = state == QLatin1String("stopped") || state == QLatin1String("failed");
+    const QString method = command == QLatin1String("resume") && ended
+                               ? QStringLiteral("run.resume_from_checkpoint")
+                               : QStringLiteral("run.") + command;
+    send_control(id, method, command, 20);
+  }
+}
+
+void RunsPage::send_control(qint64 id, const QString& method, const QString& command, int retries) {
+  client_->call(method, {{"id", id}}, [this, id, method, command, retries](const json& r, const protocol::RpcError* e) {
+    // A run that has just stopped may still be ending its processes: the backend says when to
+    // ask again (data.retry_after_ms), and the page does, rather than the person.
+    if (e && retries > 0 && e->data.is_object() && e->data.contains("retry_after_ms")) {
+      show_status(tr("Run %1: waiting for its last processes to end…").arg(id));
+      QTimer::singleShot(e->data.value("retry_after_ms", 500), this,
+                         [this, id, method, command, retries] { send_control(id, method, command, retries - 1); });
+      return;
+    }
+    if (e) return show_status(tr("Run %1: %2").arg(id).arg(QString::fromStdString(e->message)), true);
+    model_->upsert(r.at("run"));
+    show_status(tr("Run %1: %2 asked").arg(id).arg(command));
+  });
 }
 
 bool RunsPage::export_to(const QString& path) {

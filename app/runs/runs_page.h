@@ -56,6 +56,7 @@ class RunsPage : public QWidget {
   void fit_all();  // after a zoom: the whole history again, axes following the data
 
   RunListModel* model() const { return model_; }
+  QTableView* table() const { return table_; }
   LivePlot* plot() const { return plot_; }
   QString status_text() const;
   std::vector<qint64> selected_runs() const;
@@ -80,6 +81,9 @@ class RunsPage : public QWidget {
   void on_eval_rows(qint64 id, const nlohmann::json& rows);
   void on_notification(const QString& method, const nlohmann::json& params);
   void show_status(const QString& text, bool error = false);
+  // run.<command> (or resume_from_checkpoint) for run `id`, asked again while the backend says
+  // to retry (a stopped run whose processes are still ending), at most `retries` times.
+  void send_control(qint64 id, const QString& method, const QString& command, int retries);
   double x_of(const nlohmann::json& row) const;
 
   BackendClient* client_;

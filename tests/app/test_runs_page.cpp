@@ -2,7 +2,8 @@
 // The Runs page end to end, offscreen, with the real backend and a real (tiny) glossa-train run:
 // planned and started from its RUN.json in the New run dialog, curves arrive live, pause and resume, the window closed and opened
 // again mid-run finds the whole history from the backend and the stream going on, the tracker
-// and the CSV export show the points, stop.
+// and the CSV export show the points, stop; and the stories260K demo's EEVE run through the New
+// run dialog, both held-out curves, pause, resume, stop and resume from its checkpoint.
 #include <signal.h>
 
 #include <QFile>
@@ -11,6 +12,9 @@
 #include <fstream>
 
 #include "app/backend_client.h"
+#include "app/demo_project.h"
+#include "app/demo_runs.h"
+#include "app/demo_setup.h"
 #include "app/runs/new_run_dialog.h"
 #include "app/runs/run_list_model.h"
 #include "app/runs/runs_page.h"
@@ -183,6 +187,74 @@ class TestRunsPage : public QObject {
                run_info.dump(2).c_str());
     }
     QCOMPARE(page.model()->state_of(id), QStringLiteral("stopped"));
+  }
+
+  // The end-to-end run on real data: the stories260K demo (stories260K grown with Korean
+  // tokens from NSMC reviews) set up through the backend, its EEVE run planned and started from
+  // the New run dialog, loss and both held-out curves (Korean and English) arriving, pause and
+  // resume, stop, then Resume starting it again from its last checkpoint, stop.
+  void stories260kEeveRunFromTheDialog() {
+    GLOSSA_REQUIRE_SHARED(stories, "models/stories260K/stories260K.bin");
+    auto client = connect_client();
+    QVERIFY(client);
+    QString why;
+    const glossa::DemoProject demo =
+        glossa::ensureSharedDemoProject(glossa::test::sharedData(), &why, dir_.filePath("data"));
+    QVERIFY2(!demo.directory.isEmpty(), qPrintable(why));
+    glossa::app::DemoSetup setup(client.get(), demo);
+    QSignalSpy ready(&setup, &glossa::app::DemoSetup::finished);
+    QSignalSpy failed(&setup, &glossa::app::DemoSetup::failed);
+    setup.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 240000);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.front().front().toString()));
+    qInfo("stories260K demo set up");
+
+    RunsPage page(client.get());
+    page.resize(1200, 800);
+    page.show();
+    glossa::app::NewRunRequest request = glossa::app::demo_eeve_request(demo);
+    request.steps_per_stage = 100000;  // stopped by the test
+    page.set_new_run_defaults(request);
+    QPointer<glossa::app::NewRunDialog> dialog = page.open_new_run();
+    QSignalSpy checked(dialog.data(), &glossa::app::NewRunDialog::planChecked);
+    QTRY_VERIFY_WITH_TIMEOUT(!checked.isEmpty(), 60000);
+    QVERIFY2(checked.front().front().toBool(), qPrintable(dialog->plan_text()));
+    QCOMPARE(dialog->plan().at("model").at("base_vocab").get<int64_t>(), int64_t(512));
+    page.table()->clearSelection();
+    dialog->accept();
+    // The page selects the run it started (and only it).
+    QTRY_VERIFY_WITH_TIMEOUT(page.selected_runs().size() == 1, 30000);
+    const qint64 id = page.selected_runs().front();
+    qInfo("run %lld started", (long long)id);
+    QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(int(id)) >= 12, 120000);  // training loss
+    const QString every = QStringLiteral("eval:*:loss");
+    QTRY_VERIFY2_WITH_TIMEOUT(page.series_names().contains(every), qPrintable(page.series_names().join(", ")), 180000);
+    page.set_series(every);
+    const int ko = page.curve_key(id, QStringLiteral("eval:ko_heldout:loss"));
+    const int en = page.curve_key(id, QStringLiteral("eval:en_heldout:loss"));
+    QVERIFY(ko != en);
+    QTRY_VERIFY_WITH_TIMEOUT(page.plot()->curve_points(ko) >= 1 && page.plot()->curve_points(en) >= 1, 180000);
+    page.control("pause");
+    QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("paused"), 60000);
+    page.control("resume");
+    QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("running"), 60000);
+    page.control("stop");
+    QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("stopped"), 120000);
+    // Resume on a stopped run: again from its last checkpoint (run.resume_from_checkpoint).
+    page.control("resume");
+    const bool again = QTest::qWaitFor([&] { return page.model()->state_of(id) == QStringLiteral("running"); }, 120000);
+    if (!again) {
+      nlohmann::json info;
+      client->call("run.get", {{"id", id}}, [&](const nlohmann::json& r, const glossa::protocol::RpcError* e) {
+        info = e ? nlohmann::json(e->message) : r;
+      });
+      QTest::qWaitFor([&] { return !info.is_null(); }, 10000);
+      qWarning("after Resume, run %lld is %s: %s (status: %s)", (long long)id,
+               qPrintable(page.model()->state_of(id)), info.dump(2).c_str(), qPrintable(page.status_text()));
+    }
+    QVERIFY(again);
+    page.control("stop");
+    QTRY_COMPARE_WITH_TIMEOUT(page.model()->state_of(id), QStringLiteral("stopped"), 120000);
   }
 };
 

@@ -109,6 +109,28 @@ class TestMetricsQuery : public QObject {
     QVERIFY(x_column("tokens") && !x_column("epoch"));
   }
 
+  // Learning rate and gradient norm per parameter group: lr:GROUP / grad_norm:GROUP read the
+  // group from the step's JSON; metrics.series lists the groups; names that could carry SQL are
+  // refused.
+  void perGroupSeries() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("metrics.sqlite").toStdString();
+    append_steps(path, 1, 10, -1);
+    RunSeriesCache cache(2);
+    const RangeQuery all{std::nullopt, std::nullopt, 100};
+    const Downsampled a = cache.query(1, 0, path, series("lr:a"), "step", all);
+    const Downsampled b = cache.query(1, 0, path, series("lr:b"), "step", all);
+    QCOMPARE(a.rows, int64_t(10));
+    QCOMPARE(a.last, std::vector<double>(10, 0.25));
+    QCOMPARE(b.last, std::vector<double>(10, 0.5));
+    QCOMPARE(cache.query(1, 0, path, series("lr"), "step", all).last, b.last);  // the first group
+    QCOMPARE(group_series_names(path),
+             (std::vector<std::string>{"lr:b", "lr:a", "grad_norm:b", "grad_norm:a"}));
+    QVERIFY(parse_series("grad_norm:embed.new") && parse_series("lr:layers.0-attn_x"));
+    for (const char* bad : {"lr:", "lr:a'b", "lr:a b", "lr:a\"", "grad_norm:a)--", "lr:a:b"})
+      QVERIFY2(!parse_series(bad), bad);
+  }
+
   void aMillionStepsDownsampleFromTheCache() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("metrics.sqlite").toStdString();
