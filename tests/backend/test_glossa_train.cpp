@@ -433,7 +433,7 @@ class TestGlossaTrain : public QObject {
     QCOMPARE(p.exitCode(), 0);
     const QString out = p.readAllStandardOutput();
     QVERIFY(out.contains("| stage 2 | layers: 5 steps"));
-    QVERIFY2(out.contains("memory per rank") && out.contains("| layers | 0.0 GiB | fits: "),
+    QVERIFY2(out.contains("memory per rank") && out.contains("| layers | 0.7 MiB | fits: "),
              qPrintable(out));
     QVERIFY(!QDir(dir.path() + "/run").exists());
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <utility>
 #include <vector>
@@ -28,11 +29,7 @@ int64_t layer_bytes_per_token(const ModelConfig& m, int64_t a) {
   return norms + attention + mlp;
 }
 
-std::string gib(int64_t bytes) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.1f GiB", static_cast<double>(bytes) / (1LL << 30));
-  return buffer;
-}
+std::string gib(int64_t bytes) { return format_memory(bytes); }
 
 // Parameters, trainable elements and gradient tensors of the stage's freeze plan.
 void count_elements(const ModelConfig& model, const StageConfig& stage,
@@ -76,6 +73,16 @@ std::vector<std::string> hints_when_too_big(const MemoryEstimate& e, const Stage
 }
 
 }  // namespace
+
+std::string format_memory(int64_t bytes) {
+  char buffer[32];
+  const double b = static_cast<double>(bytes);
+  if (std::llabs(bytes) < (1LL << 30))
+    std::snprintf(buffer, sizeof(buffer), "%.1f MiB", b / (1LL << 20));
+  else
+    std::snprintf(buffer, sizeof(buffer), "%.1f GiB", b / (1LL << 30));
+  return buffer;
+}
 
 MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stage,
                                const MemoryEstimateOptions& o) {

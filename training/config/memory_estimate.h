@@ -48,6 +48,9 @@ struct MemoryEstimate {
   nlohmann::json to_json() const;
 };
 
+// "71.1 GiB"; below 1 GiB "12.4 MiB" (a tiny demo model is not "0.0 GiB").
+std::string format_memory(int64_t bytes);
+
 // Throws Error for an invalid model, stage selectors that match nothing, or sizes <= 0.
 MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stage,
                                const MemoryEstimateOptions& options = {});

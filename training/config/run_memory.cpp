@@ -11,11 +11,7 @@
 namespace glossa {
 namespace {
 
-std::string gib(int64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1LL << 30));
-  return text;
-}
+std::string gib(int64_t bytes) { return format_memory(bytes); }
 
 }  // namespace
 
