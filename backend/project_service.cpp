@@ -6,6 +6,7 @@
 #include "jobs/project_file.h"
 #include "protocol/rpc_message.h"
 #include "tokenizer/corpus/corpus_reader.h"
+#include "tokenizer/spm/llama2c_tokenizer.h"
 #include "tokenizer/vocab/vocab_candidate_table.h"
 #include "tokenizer/vocab/vocab_expander.h"
 #include "tokenizer/vocab/vocab_preview.h"
@@ -103,7 +104,7 @@ std::shared_ptr<const ProjectService::Table> ProjectService::table(ProjectFile& 
   const std::string base_path = options.is_object() ? options.value("base_model", "") : "";
   if (!base_path.empty()) {
     try {
-      base = SpModel::load(base_path);
+      base = load_sp_or_llama2c_tokenizer(base_path);
     } catch (const std::exception& e) {
       throw RpcException(protocol::kProject, std::string("session's base tokenizer: ") + e.what(),
                          {{"path", base_path}});
@@ -196,7 +197,7 @@ std::shared_ptr<ProjectService::Preview> ProjectService::preview_of(const std::s
       taken += int64_t(doc.text.size());
       sample.push_back(std::move(doc.text));
     }
-    p->preview = std::make_unique<VocabPreview>(SpModel::load(options.base_model), sample,
+    p->preview = std::make_unique<VocabPreview>(load_sp_or_llama2c_tokenizer(options.base_model), sample,
                                                 parse_score_policy(options.score_policy));
   } catch (const std::exception& e) {
     throw RpcException(protocol::kProject, std::string("preview: ") + e.what(), {{"path", path}});

@@ -107,6 +107,18 @@ class TestDemoSetup : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 600000);
     QVERIFY2(failed.isEmpty(), qPrintable(failed.isEmpty() ? QString() : failed.front().front().toString()));
     QCOMPARE(steps, 6);
+    // The Vocabulary page's data for a session whose base is llama2.c's tok512.bin (not a
+    // SentencePiece file): the candidate table and the preview load.
+    const json project = call(client, "project.open", {{"path", demo.project.toStdString()}});
+    QVERIFY2(!project.contains("error"), project.dump().c_str());
+    const json session = project.at("project").at("vocab_sessions").at(0).at("id");
+    const json page = call(client, "vocab.candidates", {{"project", demo.project.toStdString()}, {"session", session}});
+    QVERIFY2(!page.contains("error"), page.dump().c_str());
+    QVERIFY(page.at("rows").size() > 100);
+    const json preview = call(client, "vocab.preview", {{"project", demo.project.toStdString()}, {"session", session},
+                                                        {"included", json::array({"▁영화"})}});
+    QVERIFY2(!preview.contains("error"), preview.dump().substr(0, 500).c_str());
+    QVERIFY(preview.at("base").at("tokens").get<int64_t>() > 0);
     checkTheEeveRun(client, demo);
   }
 
