@@ -6,10 +6,6 @@ namespace glossa::app {
 
 using nlohmann::json;
 
-namespace {
-NewRunRequest demo_eeve_request_generated(const DemoProject& demo);
-}
-
 QString demo_path(const DemoProject& demo, const QString& relative) {
   return QDir(demo.directory).filePath(relative);
 }
@@ -46,18 +42,6 @@ json demo_base_run(const DemoProject& demo) {
           {"threads", 2}};
 }
 
-NewRunRequest demo_eeve_request(const DemoProject& demo) {
-  NewRunRequest r = demo_eeve_request_generated(demo);
-  if (demo.shared_data.isEmpty()) return r;
-  // stories260K (docs/walkthrough.md, section 9): its import in base/, Korean 0.9 + English 0.1.
-  r.model = demo_path(demo, QStringLiteral("base"));
-  r.sources = {{demo_path(demo, QStringLiteral("shards/ko")), 0.9},
-               {demo_path(demo, QStringLiteral("shards/en")), 0.1}};
-  r.micro_batch = 4;
-  r.peak_lr = 5e-3;
-  return r;
-}
-
 namespace {
 NewRunRequest demo_eeve_request_generated(const DemoProject& demo) {
   NewRunRequest r;
@@ -80,5 +64,18 @@ NewRunRequest demo_eeve_request_generated(const DemoProject& demo) {
   return r;
 }
 }  // namespace
+
+NewRunRequest demo_eeve_request(const DemoProject& demo) {
+  NewRunRequest r = demo_eeve_request_generated(demo);
+  if (demo.shared_data.isEmpty()) return r;
+  // stories260K (docs/walkthrough.md, section 9): its import in base/, Korean 0.9 + English 0.1.
+  r.model = demo_path(demo, QStringLiteral("base"));
+  r.sources = {{demo_path(demo, QStringLiteral("shards/ko")), 0.9},
+               {demo_path(demo, QStringLiteral("shards/en")), 0.1}};
+  r.micro_batch = 4;
+  r.peak_lr = 5e-3;
+  return r;
+}
+
 
 }  // namespace glossa::app

@@ -30,22 +30,18 @@ json int_or_null(const SqliteStatement& q, int i) {
   return q.column_is_null(i) ? json(nullptr) : json(q.column_int(i));
 }
 
-// The first parameter group's learning rate, in the order lr_json lists the groups.
-json first_lr(const SqliteStatement& q, int i) {
+// A per-group object (lr_json, grad_norm_json) as the row sends it, non-finite values null, or
+// null; `first` (nullable) gets the first group's value in the order the column lists them.
+json groups_or_null(const SqliteStatement& q, int i, json* first = nullptr) {
   if (q.column_is_null(i)) return nullptr;
-  const auto groups = nlohmann::ordered_json::parse(q.column_text(i), nullptr, false);
-  if (!groups.is_object() || groups.empty() || !groups.begin()->is_number()) return nullptr;
-  const double lr = groups.begin()->get<double>();
-  return std::isfinite(lr) ? json(lr) : json(nullptr);
-}
-
-// A per-group object (lr_json, grad_norm_json) with non-finite values as null, or null.
-json groups_or_null(const SqliteStatement& q, int i) {
-  if (q.column_is_null(i)) return nullptr;
-  json groups = json::parse(q.column_text(i), nullptr, false);
-  if (!groups.is_object()) return nullptr;
-  for (auto& [group, value] : groups.items())
-    if (!value.is_number() || !std::isfinite(value.get<double>())) value = nullptr;
+  const auto listed = nlohmann::ordered_json::parse(q.column_text(i), nullptr, false);
+  if (!listed.is_object()) return nullptr;
+  json groups = json::object();
+  for (const auto& [group, value] : listed.items()) {
+    const bool finite = value.is_number() && std::isfinite(value.get<double>());
+    json& out = groups[group] = finite ? json(value.get<double>()) : json(nullptr);
+    if (first && first->is_null() && groups.size() == 1) *first = out;
+  }
   return groups;
 }
 
@@ -105,18 +101,20 @@ void RunFollower::read_steps(FollowUpdate& out) {
   q.bind(1, last_step_).bind(2, rewrite_below_).bind(3, since_time_).bind(4, kMaxStepsPerPoll);
   while (q.step()) {
     const int64_t step = q.column_int(0);
+    json lr;  // the first group's: what "lr" has always meant
+    const json lr_groups = groups_or_null(q, 4, &lr);
     out.steps.push_back({{"step", step},
                          {"stage", q.column_text(1)},
                          {"tokens", int_or_null(q, 2)},
                          {"loss", real_or_null(q, 3)},
-                         {"lr", first_lr(q, 4)},
+                         {"lr", lr},
                          {"grad_norm", real_or_null(q, 5)},
                          {"tokens_per_s", real_or_null(q, 6)},
                          {"mfu", real_or_null(q, 7)},
                          {"step_time_s", real_or_null(q, 8)},
                          {"peak_mem_bytes", int_or_null(q, 9)},
                          {"time", real_or_null(q, 10)},
-                         {"lr_groups", groups_or_null(q, 4)},
+                         {"lr_groups", lr_groups},
                          {"grad_norm_groups", groups_or_null(q, 11)}});
     if (step <= rewrite_below_) out.rewritten = true;
     last_step_ = step;

@@ -87,15 +87,15 @@ json RunSupervisor::list_series(const json& params) {
     const std::string path = metrics_of(id_json).second;
     json names = json::array();
     for (const std::string& key : step_series_keys()) names.push_back(key);
-    json stages;
+    SeriesCatalog catalog;
     try {
-      for (const std::string& g : group_series_names(path)) names.push_back(g);
-      for (const std::string& e : eval_series_names(path)) names.push_back(e);
-      stages = stage_spans(path);
+      catalog = read_series_catalog(path);
     } catch (const std::exception& e) {
       throw RpcException(protocol::kInternalError, e.what(), {{"run_dir", path}});
     }
-    runs.push_back({{"id", id_json}, {"series", names}, {"stages", stages}});
+    for (const std::string& g : catalog.groups) names.push_back(g);
+    for (const std::string& e : catalog.evals) names.push_back(e);
+    runs.push_back({{"id", id_json}, {"series", names}, {"stages", catalog.stages}});
   }
   return {{"runs", runs}};
 }

@@ -1,5 +1,7 @@
 #include "backend/run_series_cache.h"
 
+#include <algorithm>
+
 #include <sys/stat.h>
 
 #include <cmath>
@@ -101,40 +103,11 @@ size_t RunSeriesCache::entries() const {
   return entries_.size();
 }
 
-std::vector<std::string> eval_series_names(const std::string& metrics_path) {
-  struct stat st{};
-  if (::stat(metrics_path.c_str(), &st) != 0) return {};
-  SqliteDb db(metrics_path);
-  if (!has_table(db, "evals")) return {};
-  SqliteStatement q(db, "SELECT DISTINCT set_or_task, metric FROM evals ORDER BY set_or_task, metric");
-  std::vector<std::string> names;
-  while (q.step()) names.push_back("eval:" + q.column_text(0) + ":" + q.column_text(1));
-  return names;
-}
+namespace {
 
-std::vector<std::string> group_series_names(const std::string& metrics_path) {
-  struct stat st{};
-  if (::stat(metrics_path.c_str(), &st) != 0) return {};
-  SqliteDb db(metrics_path);
-  if (!has_table(db, "steps")) return {};
-  SqliteStatement q(db,
-                    "SELECT DISTINCT j.key FROM (SELECT lr_json FROM steps WHERE step IN "
-                    "(SELECT MAX(step) FROM steps GROUP BY stage) ORDER BY step) s, "
-                    "json_each(s.lr_json) j");
-  std::vector<std::string> groups;
-  while (q.step()) groups.push_back(q.column_text(0));
-  std::vector<std::string> names;
-  for (const char* series : {"lr:", "grad_norm:"})
-    for (const std::string& g : groups) names.push_back(series + g);
-  return names;
-}
-
-nlohmann::json stage_spans(const std::string& metrics_path) {
+// Each stage's span; `last_steps` gets every stage's last step (where its groups are read).
+nlohmann::json read_stage_spans(SqliteDb& db, std::vector<int64_t>* last_steps) {
   nlohmann::json spans = nlohmann::json::array();
-  struct stat st{};
-  if (::stat(metrics_path.c_str(), &st) != 0) return spans;
-  SqliteDb db(metrics_path);
-  if (!has_table(db, "steps")) return spans;
   // Stage names are unique in a schedule; a resumed run logs a stage's steps under the same name.
   SqliteStatement q(db,
                     "SELECT stage, MIN(step), MAX(step), MIN(tokens), MAX(tokens), MIN(time), MAX(time) "
@@ -142,11 +115,50 @@ nlohmann::json stage_spans(const std::string& metrics_path) {
   const auto number = [&q](int i) {
     return q.column_is_null(i) ? nlohmann::json() : nlohmann::json(q.column_double(i));
   };
-  while (q.step())
+  while (q.step()) {
     spans.push_back({{"name", q.column_text(0)},
                      {"from", {{"step", q.column_int(1)}, {"tokens", number(3)}, {"time", number(5)}}},
                      {"to", {{"step", q.column_int(2)}, {"tokens", number(4)}, {"time", number(6)}}}});
+    last_steps->push_back(q.column_int(2));
+  }
   return spans;
+}
+
+// lr:GROUP then grad_norm:GROUP for the groups of the given steps' lr_json, first seen first.
+std::vector<std::string> read_group_series(SqliteDb& db, const std::vector<int64_t>& steps) {
+  std::vector<std::string> groups;
+  SqliteStatement q(db, "SELECT j.key FROM steps, json_each(steps.lr_json) j WHERE steps.step = ?1");
+  for (const int64_t step : steps) {
+    q.reset();
+    q.bind(1, step);
+    while (q.step())
+      if (std::find(groups.begin(), groups.end(), q.column_text(0)) == groups.end())
+        groups.push_back(q.column_text(0));
+  }
+  std::vector<std::string> names;
+  for (const char* series : {"lr:", "grad_norm:"})
+    for (const std::string& g : groups) names.push_back(series + g);
+  return names;
+}
+
+}  // namespace
+
+SeriesCatalog read_series_catalog(const std::string& metrics_path) {
+  SeriesCatalog out;
+  out.stages = nlohmann::json::array();
+  struct stat st{};
+  if (::stat(metrics_path.c_str(), &st) != 0) return out;
+  SqliteDb db(metrics_path);
+  if (has_table(db, "steps")) {
+    std::vector<int64_t> last_steps;
+    out.stages = read_stage_spans(db, &last_steps);
+    out.groups = read_group_series(db, last_steps);
+  }
+  if (has_table(db, "evals")) {
+    SqliteStatement q(db, "SELECT DISTINCT set_or_task, metric FROM evals ORDER BY set_or_task, metric");
+    while (q.step()) out.evals.push_back("eval:" + q.column_text(0) + ":" + q.column_text(1));
+  }
+  return out;
 }
 
 }  // namespace glossa::backend

@@ -46,18 +46,18 @@ class RunSeriesCache {
   uint64_t clock_ = 0;
 };
 
-// "eval:SET_OR_TASK:METRIC" for every pair in a run's evals table, sorted; empty when the file
-// or the table does not exist yet (nothing is created).
-std::vector<std::string> eval_series_names(const std::string& metrics_path);
-
-// Each stage's span in a run's steps table, in step order, as metrics.series gives it:
-// {name, from: {step, tokens, time}, to: {step, tokens, time}} (the first and last step logged
-// in the stage), so a plot opened on a run's history draws its stage bands on any x axis.
-// Empty when nothing is logged yet.
-nlohmann::json stage_spans(const std::string& metrics_path);
-
-// "lr:GROUP" and "grad_norm:GROUP" for every parameter group a stage of the run logged (read
-// from each stage's last step), in order; empty before the first step.
-std::vector<std::string> group_series_names(const std::string& metrics_path);
+// What metrics.series answers for one run, read in one pass over its metrics.sqlite (nothing
+// is created; all empty before the first step):
+struct SeriesCatalog {
+  // "lr:GROUP" then "grad_norm:GROUP" for every parameter group a stage logged (read from each
+  // stage's last step), groups in the order first seen.
+  std::vector<std::string> groups;
+  // "eval:SET_OR_TASK:METRIC" for every pair in the evals table, sorted.
+  std::vector<std::string> evals;
+  // Each stage's span in step order: {name, from: {step, tokens, time}, to: {...}} (its first
+  // and last logged step), so a plot opened on a run's history draws its stage bands on any x.
+  nlohmann::json stages;
+};
+SeriesCatalog read_series_catalog(const std::string& metrics_path);
 
 }  // namespace glossa::backend

@@ -101,8 +101,8 @@ NewRunDialog::NewRunDialog(BackendClient* client, QWidget* parent)
     : QDialog(parent), client_(client), plan_view_(new QTextBrowser),
       buttons_(new QDialogButtonBox(QDialogButtonBox::Cancel)), debounce_(new QTimer(this)) {
   setWindowTitle(tr("New training run"));
-  auto* start = buttons_->addButton(tr("Start"), QDialogButtonBox::AcceptRole);
-  start->setEnabled(false);
+  start_ = buttons_->addButton(tr("Start"), QDialogButtonBox::AcceptRole);
+  start_->setEnabled(false);
   plan_view_->setOpenLinks(false);
   auto* split = new QSplitter;
   split->addWidget(build_form());
@@ -207,7 +207,6 @@ QWidget* NewRunDialog::build_form() {
 }
 
 void NewRunDialog::set_request(const NewRunRequest& r) {
-  const QSignalBlocker block(this);
   start_from_->setCurrentIndex(r.config_file.isEmpty() ? std::max(0, start_from_->findData(r.preset))
                                                        : start_from_->findData(kFileMode));
   config_file_->setText(r.config_file);
@@ -271,8 +270,7 @@ void NewRunDialog::schedule_plan() {
   gpus_->setEnabled(device_->currentData() == QLatin1String("cuda"));
   planned_ = false;
   ++generation_;  // answers to an earlier request are dropped
-  for (QAbstractButton* b : buttons_->buttons())
-    if (buttons_->buttonRole(b) == QDialogButtonBox::AcceptRole) b->setEnabled(false);
+  start_->setEnabled(false);
   debounce_->start();
 }
 
@@ -293,8 +291,7 @@ void NewRunDialog::show_plan(const json& plan) {
   plan_ = plan;
   planned_ = !plan.value("run_dir_in_use", false);
   plan_view_->setMarkdown(plan_markdown(plan));
-  for (QAbstractButton* b : buttons_->buttons())
-    if (buttons_->buttonRole(b) == QDialogButtonBox::AcceptRole) b->setEnabled(planned_);
+  start_->setEnabled(planned_);
   Q_EMIT planChecked(planned_);
 }
 

@@ -17,6 +17,7 @@ class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
+class QPushButton;
 class QSpinBox;
 class QTextBrowser;
 class QTimer;
@@ -69,6 +70,7 @@ class NewRunDialog : public QDialog {
   QSpinBox* threads_;
   QTextBrowser* plan_view_;
   QDialogButtonBox* buttons_;
+  QPushButton* start_;  // enabled only while the current request's plan is accepted
   QTimer* debounce_;
   nlohmann::json plan_;
   bool planned_ = false;

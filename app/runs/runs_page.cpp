@@ -301,14 +301,18 @@ void RunsPage::on_notification(const QString& method, const json& params) {
   // lr:GROUP / grad_norm:GROUP live in the row's lr_groups / grad_norm_groups objects.
   const size_t colon = series.find(':');
   const std::string field = colon == std::string::npos ? series : series.substr(0, colon) + "_groups";
+  const std::string key = colon == std::string::npos ? series : series.substr(colon + 1);
+  static const json kNoGroups = json::object();
   for (const json& row : params.value("rows", json::array())) {
-    const double x = x_of(row);
-    const json& holder = colon == std::string::npos ? row : row.value(field, json::object());
-    const auto v = holder.find(colon == std::string::npos ? series : series.substr(colon + 1));
-    xs << x;
+    const auto groups = row.find(field);
+    const json& holder = colon == std::string::npos      ? row
+                         : groups != row.end() && groups->is_object() ? *groups
+                                                                      : kNoGroups;
+    const auto v = holder.find(key);
+    xs << x_of(row);
     ys << (v != holder.end() && v->is_number() ? v->get<double>() : qQNaN());
     const QString stage = QString::fromStdString(row.value("stage", ""));
-    if (!stage.isEmpty() && (stages.empty() || stages.back().second != stage)) stages.emplace_back(x, stage);
+    if (!stage.isEmpty() && (stages.empty() || stages.back().second != stage)) stages.emplace_back(xs.back(), stage);
   }
   plot_->append_points(int(id), xs, ys);
   if (!xs.isEmpty()) stage_end_[id] = xs.back();

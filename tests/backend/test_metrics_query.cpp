@@ -124,7 +124,7 @@ class TestMetricsQuery : public QObject {
     QCOMPARE(a.last, std::vector<double>(10, 0.25));
     QCOMPARE(b.last, std::vector<double>(10, 0.5));
     QCOMPARE(cache.query(1, 0, path, series("lr"), "step", all).last, b.last);  // the first group
-    QCOMPARE(group_series_names(path),
+    QCOMPARE(read_series_catalog(path).groups,
              (std::vector<std::string>{"lr:b", "lr:a", "grad_norm:b", "grad_norm:a"}));
     QVERIFY(parse_series("grad_norm:embed.new") && parse_series("lr:layers.0-attn_x"));
     for (const char* bad : {"lr:", "lr:a'b", "lr:a b", "lr:a\"", "grad_norm:a)--", "lr:a:b"})

@@ -29,7 +29,6 @@ int64_t layer_bytes_per_token(const ModelConfig& m, int64_t a) {
   return norms + attention + mlp;
 }
 
-std::string gib(int64_t bytes) { return format_memory(bytes); }
 
 // Parameters, trainable elements and gradient tensors of the stage's freeze plan.
 void count_elements(const ModelConfig& model, const StageConfig& stage,
@@ -60,11 +59,11 @@ std::vector<std::string> hints_when_too_big(const MemoryEstimate& e, const Stage
   std::vector<std::string> hints;
   if (!stage.zero1 && w > 1)
     hints.push_back("zero1 would save " +
-                    gib(e.optimizer_bytes - e.optimizer_bytes / std::max<int64_t>(e.trainable, 1) * owned -
+                    format_memory(e.optimizer_bytes - e.optimizer_bytes / std::max<int64_t>(e.trainable, 1) * owned -
                         a * owned));
   if (!stage.activation_checkpointing)
     hints.push_back("activation checkpointing would save " +
-                    gib(model.num_hidden_layers *
+                    format_memory(model.num_hidden_layers *
                             (e.activation_bytes_per_layer - e.checkpointed_bytes_per_layer) -
                         e.activation_bytes_per_layer));
   if (stage.micro_batch > 1)
@@ -117,10 +116,10 @@ MemoryEstimate estimate_memory(const ModelConfig& model, const StageConfig& stag
                   e.activation_bytes;
   e.budget_bytes = static_cast<int64_t>(static_cast<double>(o.device_bytes) * o.usable_fraction);
   e.fits = e.total_bytes <= e.budget_bytes;
-  e.verdict = std::string(e.fits ? "fits: " : "does not fit: ") + gib(e.total_bytes) +
-              " per rank of a " + gib(e.budget_bytes) + " budget (" +
+  e.verdict = std::string(e.fits ? "fits: " : "does not fit: ") + format_memory(e.total_bytes) +
+              " per rank of a " + format_memory(e.budget_bytes) + " budget (" +
               std::to_string(static_cast<int>(std::lround(o.usable_fraction * 100))) + "% of " +
-              gib(o.device_bytes) + ")";
+              format_memory(o.device_bytes) + ")";
   if (!e.fits)
     for (const std::string& h : hints_when_too_big(e, stage, model, a, w)) e.verdict += "; " + h;
   return e;

@@ -11,7 +11,6 @@
 namespace glossa {
 namespace {
 
-std::string gib(int64_t bytes) { return format_memory(bytes); }
 
 }  // namespace
 
@@ -39,7 +38,7 @@ RunMemoryCheck check_run_memory(const RunConfig& config, int64_t world_size,
   table << "| stage | memory per rank (of " << world_size << ") | verdict |\n|---|---|---|\n";
   for (const StageConfig& stage : config.schedule.stages) {
     const MemoryEstimate e = estimate_memory(model, stage, options);
-    table << "| " << stage.name << " | " << gib(e.total_bytes) << " | " << e.verdict << " |\n";
+    table << "| " << stage.name << " | " << format_memory(e.total_bytes) << " | " << e.verdict << " |\n";
     if (!e.fits) check.not_fitting.push_back("stage '" + stage.name + "': " + e.verdict);
   }
   check.table = table.str();

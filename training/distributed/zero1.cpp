@@ -45,6 +45,12 @@ std::vector<OwnedPiece> owned_pieces(const BucketLayout& layout, int rank) {
   return out;
 }
 
+bool plan_has_masters(const BucketLayout& layout, const AdamWSettings& settings) {
+  return settings.fp32_master &&
+         std::any_of(layout.buckets().begin(), layout.buckets().end(),
+                     [](const Bucket& b) { return b.dtype != torch::kFloat32; });
+}
+
 GradSync& checked(GradSync& sync) {
   if (!sync.reduce_scatter())
     fail("zero1",
@@ -54,12 +60,6 @@ GradSync& checked(GradSync& sync) {
 }
 
 }  // namespace
-
-static bool plan_has_masters(const BucketLayout& layout, const AdamWSettings& settings) {
-  return settings.fp32_master &&
-         std::any_of(layout.buckets().begin(), layout.buckets().end(),
-                     [](const Bucket& b) { return b.dtype != torch::kFloat32; });
-}
 
 Zero1Optimizer::Zero1Optimizer(GradSync& sync, AdamWSettings settings)
     : sync_(checked(sync)),
