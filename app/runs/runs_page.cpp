@@ -288,6 +288,13 @@ void RunsPage::on_notification(const QString& method, const json& params) {
   const qint64 id = params.value("id", qint64(0));
   const auto selected = selected_runs();
   const bool shown = std::find(selected.begin(), selected.end(), id) != selected.end();
+  if (method == QLatin1String("run.state")) {  // the status line follows the run to its end
+    const std::string state = params.value("state", "");
+    if (state == "finished" || state == "stopped" || state == "failed")
+      show_status(tr("Run %1 %2 at step %3").arg(id).arg(QString::fromStdString(state))
+                      .arg(params.value("global_step", json()).is_number() ? params.at("global_step").get<qint64>() : 0),
+                  state == "failed");
+  }
   if (method == QLatin1String("run.eval") && shown) return on_eval_rows(id, params.value("rows", json::array()));
   if (method != QLatin1String("run.metrics")) return;
   for (const json& row : params.value("rows", json::array()))

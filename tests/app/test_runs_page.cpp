@@ -187,6 +187,8 @@ class TestRunsPage : public QObject {
                run_info.dump(2).c_str());
     }
     QCOMPARE(page.model()->state_of(id), QStringLiteral("stopped"));
+    QTRY_VERIFY2(page.status_text().contains(QStringLiteral("Run %1 stopped at step").arg(id)),
+                 qPrintable(page.status_text()));  // not "started" any more
   }
 
   // The end-to-end run on real data: the stories260K demo (stories260K grown with Korean
